@@ -1,0 +1,2 @@
+"""The question bank: typed entries (`model`), loading and checking (`load`), rendering,
+search and import."""

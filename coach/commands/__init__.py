@@ -1,0 +1,1 @@
+"""Subcommands, one module per feature. Each exposes ``register(subparsers)``."""

@@ -1,0 +1,49 @@
+"""Where coach keeps its data: ``$COACH_HOME``, else the platform's user data dir."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from coach.errors import CoachError
+
+APP = "coach"
+
+
+def data_dir(create: bool = True) -> Path:
+    """The user data dir, created private to the user (0700) on first use."""
+    env = os.environ.get("COACH_HOME")
+    if env:
+        path = Path(env).expanduser()
+    else:
+        from platformdirs import user_data_dir
+
+        path = Path(user_data_dir(APP, appauthor=False))
+    if create:
+        try:
+            path.mkdir(mode=0o700, parents=True, exist_ok=True)
+        except OSError as exc:
+            raise CoachError(
+                f"cannot create the data dir {path}: {exc.strerror}",
+                hint="set COACH_HOME to a writable folder",
+            ) from None
+    return path
+
+
+def cache_dir() -> Path:
+    """Derived files that can be rebuilt (e.g. the joined ``base`` model)."""
+    path = data_dir() / "cache"
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return path
+
+
+def shipped_bank_dir() -> Path:
+    """The bank that comes with coach (``$COACH_BANK`` overrides it)."""
+    env = os.environ.get("COACH_BANK")
+    if env:
+        return Path(env).expanduser()
+    return Path(__file__).resolve().parent.parent / "bank"
+
+
+def user_bank_dir() -> Path:
+    return data_dir(create=False) / "bank"

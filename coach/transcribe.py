@@ -1,0 +1,188 @@
+"""Offline transcription that keeps what a speaking coach needs: word times, fillers, pauses.
+
+How (measured in ``bench/recognition.py``; figures in bench/README.md):
+
+1. The Silero VAD finds speech. No speech -> an empty transcript flagged ``no_speech``; Whisper
+   never sees silence or noise alone, so it cannot hallucinate "Thank you." into it.
+2. Speech is grouped into windows of at most 28 s, cut in silences. Each window is one Whisper
+   window, so the prompt we give it (a short filler-only prompt that makes Whisper write "um"
+   and "uh" instead of dropping them, plus the question's key terms) steers all of it - unlike
+   ``initial_prompt`` over a long file, which steers only the first 30 s.
+3. Words are shifted back to file time, words that fall outside every speech span are dropped
+   (Whisper may invent a trailing "Uh" over silence), and times are made monotonic.
+4. If Whisper stops early inside a window (it sometimes ends a window after one sentence), the
+   untranscribed speech is transcribed again on its own.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+from coach.audio import SAMPLE_RATE, duration
+from coach.errors import CoachError
+from coach.models import ModelInfo, go_offline, resolve_whisper
+from coach.transcript import Segment, Span, Transcript, Word
+from coach.vad import VadOptions, plan_chunks, speech_spans
+
+#: Short and filler-only: long "Umm, let me think like..." prompts do little, and prompts that
+#: start with "I'm" seed hallucination loops (FACTS.md).
+FILLER_PROMPT = "Um, uh, hmm, er, ah."
+
+Progress = Callable[[str, float], None]  # (stage, fraction 0..1)
+
+
+@dataclass(frozen=True)
+class TranscribeOptions:
+    model: str = "tiny.en"
+    beam_size: int = 1
+    compute_type: str = "int8"
+    cpu_threads: int = 0  # 0: all cores
+    filler_prompt: str | None = FILLER_PROMPT
+    language: str | None = None  # None: "en" for English-only models, else detected
+    #: Fallback temperatures. Whisper's default six-step ladder mostly spends its time
+    #: re-decoding the silent tail of a window into "Thank you."; three steps keep the
+    #: escape from repetition loops at two thirds of the cost (bench/recognition.py).
+    temperatures: tuple[float, ...] = (0.0, 0.4, 0.8)
+    chunk_s: float = 28.0
+    #: Re-transcribe a window's tail when this much speech follows Whisper's last word.
+    retry_tail_s: float = 1.5
+    vad: VadOptions = field(default_factory=VadOptions)
+
+    def __post_init__(self) -> None:
+        bad = []
+        if self.beam_size < 1:
+            bad.append("beam_size must be at least 1")
+        if not 5.0 <= self.chunk_s <= 29.0:
+            bad.append("chunk_s must be between 5 and 29 seconds")
+        if self.cpu_threads < 0:
+            bad.append("cpu_threads must be 0 (all cores) or more")
+        if bad:
+            raise CoachError("invalid transcription options: " + "; ".join(bad))
+
+
+def build_prompt(filler_prompt: str | None, hotwords: Sequence[str]) -> str | None:
+    """The per-window prompt: fillers first, then the key terms as a plain list."""
+    parts = []
+    if filler_prompt:
+        parts.append(filler_prompt.strip())
+    terms = [t.strip() for t in hotwords if t.strip()]
+    if terms:
+        parts.append(", ".join(terms) + ".")
+    return " ".join(parts) or None
+
+
+class Transcriber:
+    """Holds one loaded Whisper model. Load once, transcribe many; thread-safe per call."""
+
+    def __init__(self, options: TranscribeOptions | None = None) -> None:
+        self.options = options or TranscribeOptions()
+        self.info: ModelInfo = resolve_whisper(self.options.model)
+        self._model = None
+        self._lock = threading.Lock()
+
+    @property
+    def model_version(self) -> str:
+        return f"{self.info.name} ({self.info.version})"
+
+    def load(self):  # noqa: ANN201 - faster_whisper.WhisperModel, imported lazily
+        with self._lock:
+            if self._model is None:
+                go_offline()
+                from faster_whisper import WhisperModel
+
+                threads = self.options.cpu_threads or (os.cpu_count() or 1)
+                try:
+                    self._model = WhisperModel(
+                        str(self.info.path), device="cpu",
+                        compute_type=self.options.compute_type, cpu_threads=threads,
+                        local_files_only=True,
+                    )
+                except (RuntimeError, ValueError, OSError) as exc:
+                    raise CoachError(f"cannot load the Whisper model at {self.info.path}: {exc}",
+                                     hint="reinstall the model package or give another "
+                                     "--model") from None
+            return self._model
+
+    def transcribe(self, audio: np.ndarray, hotwords: Sequence[str] = (),
+                   progress: Progress | None = None,
+                   speech: tuple[Span, ...] | None = None) -> Transcript:
+        """Transcribe float32 mono 16 kHz audio. ``hotwords`` bias decoding to key terms."""
+        o = self.options
+        total = duration(audio)
+        if speech is None:
+            speech = speech_spans(audio, o.vad)
+        prompt = build_prompt(o.filler_prompt, hotwords)
+        opts = {**asdict(o), "hotwords": list(hotwords), "prompt": prompt}
+        base = dict(duration_s=total, model=self.model_version, speech=speech, options=opts)
+        if not speech:
+            return Transcript(text="", words=(), no_speech=True, **base)
+        model = self.load()
+        language = o.language or ("en" if self.info.english_only else None)
+        language_probability = 1.0
+        chunks = plan_chunks(speech, max_s=o.chunk_s, duration_s=total)
+        words: list[Word] = []
+        segments: list[Segment] = []
+        done = 0.0
+        for chunk in chunks:
+            if progress:
+                progress("transcribing", done / total if total else 1.0)
+            w, s, lang, prob = self._window(model, audio, chunk, speech, prompt, language)
+            if language is None and lang:
+                language, language_probability = lang, prob
+            words += w
+            segments += s
+            done = chunk.end
+        if progress:
+            progress("transcribing", 1.0)
+        words = _gate(words, speech, total)
+        text = "".join(w.text for w in words).strip()
+        return Transcript(text=text, words=tuple(words),
+                          segments=tuple(segments), language=language or "en",
+                          language_probability=language_probability, **base)
+
+    def _window(self, model, audio: np.ndarray, chunk: Span, speech: tuple[Span, ...],  # noqa: ANN001
+                prompt: str | None, language: str | None,
+                depth: int = 0) -> tuple[list[Word], list[Segment], str | None, float]:
+        a = audio[int(chunk.start * SAMPLE_RATE): int(chunk.end * SAMPLE_RATE)]
+        segs, info = model.transcribe(
+            a, language=language, beam_size=self.options.beam_size, word_timestamps=True,
+            vad_filter=False, initial_prompt=prompt, condition_on_previous_text=False,
+            temperature=list(self.options.temperatures),
+        )
+        words: list[Word] = []
+        segments: list[Segment] = []
+        for seg in segs:
+            segments.append(Segment(seg.start + chunk.start, seg.end + chunk.start,
+                                    seg.text.strip()))
+            for w in seg.words or ():
+                words.append(Word(w.word, w.start + chunk.start, w.end + chunk.start,
+                                  float(w.probability)))
+        # Whisper sometimes closes a window early; transcribe any speech it left out.
+        last = words[-1].end if words else chunk.start
+        left = sum(max(0.0, min(s.end, chunk.end) - max(s.start, last)) for s in speech)
+        if left >= self.options.retry_tail_s and depth < 2 and chunk.end - last > 1.0:
+            tail = Span(max(chunk.start, last - 0.1), chunk.end)
+            w2, s2, _, _ = self._window(model, audio, tail, speech, prompt, language, depth + 1)
+            words += [w for w in w2 if w.start >= last - 0.05]
+            segments += s2
+        return words, segments, info.language, float(info.language_probability)
+
+
+def _gate(words: list[Word], speech: tuple[Span, ...], total: float,
+          tolerance: float = 0.15) -> list[Word]:
+    """Drop words heard over silence; clamp into the audio; make times non-decreasing."""
+    out: list[Word] = []
+    t = 0.0
+    for w in sorted(words, key=lambda w: w.start):
+        if not any(w.start < s.end + tolerance and w.end > s.start - tolerance for s in speech):
+            continue
+        start = min(max(w.start, t), total)
+        end = min(max(w.end, start), total)
+        out.append(Word(w.text, start, end, w.probability))
+        t = start
+    return out
