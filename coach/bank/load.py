@@ -135,7 +135,7 @@ class _Entry:
         if not isinstance(value, str) or (required and not value.strip()):
             self.bad(path, "must be a non-empty string")
             return ""
-        return value.strip()
+        return _prose(value)
 
     def texts(self, data: dict[str, Any], key: str, path: str) -> tuple[str, ...]:
         value = data.get(key, [])
@@ -266,6 +266,12 @@ class _Entry:
                 )
             )
         return tuple(out)
+
+
+def _prose(text: str) -> str:
+    """Collapse hand-wrapped lines; a blank line stays a paragraph break."""
+    paragraphs = re.split(r"\n\s*\n", text.strip())
+    return "\n\n".join(" ".join(p.split()) for p in paragraphs if p.strip())
 
 
 def _parse_error_line(exc: Exception, default: int) -> int:

@@ -25,7 +25,7 @@ def question_to_dict(q: Question) -> dict[str, Any]:
 
 def _wrap(text: str, indent: str = "  ") -> str:
     return "\n".join(textwrap.fill(p, 96, initial_indent=indent, subsequent_indent=indent)
-                     for p in text.split("\n") if p.strip())
+                     for p in text.split("\n\n") if p.strip())
 
 
 def render_question(q: Question) -> str:
