@@ -119,11 +119,11 @@ def encode(path: str | Path, audio: np.ndarray, sample_rate: int = SAMPLE_RATE) 
     pcm = (np.clip(data, -1.0, 1.0) * 32767.0).astype(np.int16)
     rate = 48000 if codec == "libopus" else sample_rate
     with av.open(str(path), mode="w") as container:
-        stream = container.add_stream(codec, rate=rate, layout=layout)
+        stream: av.AudioStream = container.add_stream(codec, rate=rate, layout=layout)  # type: ignore[assignment]
         frame = av.AudioFrame.from_ndarray(pcm.reshape(1, -1), format="s16", layout=layout)
         frame.sample_rate = sample_rate
-        resampler = av.AudioResampler(format=stream.codec_context.format.name,
-                                      layout=layout, rate=rate)
+        fmt = stream.codec_context.format
+        resampler = av.AudioResampler(format=fmt.name if fmt else "s16", layout=layout, rate=rate)
         for out in [*resampler.resample(frame), *resampler.resample(None)]:
             for packet in stream.encode(out):
                 container.mux(packet)

@@ -89,7 +89,7 @@ class Transcriber:
     def model_version(self) -> str:
         return f"{self.info.name} ({self.info.version})"
 
-    def load(self):  # noqa: ANN201 - faster_whisper.WhisperModel, imported lazily
+    def load(self):
         with self._lock:
             if self._model is None:
                 go_offline()
@@ -118,9 +118,9 @@ class Transcriber:
             speech = speech_spans(audio, o.vad)
         prompt = build_prompt(o.filler_prompt, hotwords)
         opts = {**asdict(o), "hotwords": list(hotwords), "prompt": prompt}
-        base = dict(duration_s=total, model=self.model_version, speech=speech, options=opts)
         if not speech:
-            return Transcript(text="", words=(), no_speech=True, **base)
+            return Transcript(text="", words=(), no_speech=True, duration_s=total,
+                              model=self.model_version, speech=speech, options=opts)
         model = self.load()
         language = o.language or ("en" if self.info.english_only else None)
         language_probability = 1.0
@@ -143,9 +143,10 @@ class Transcriber:
         text = "".join(w.text for w in words).strip()
         return Transcript(text=text, words=tuple(words),
                           segments=tuple(segments), language=language or "en",
-                          language_probability=language_probability, **base)
+                          language_probability=language_probability, duration_s=total,
+                          model=self.model_version, speech=speech, options=opts)
 
-    def _window(self, model, audio: np.ndarray, chunk: Span, speech: tuple[Span, ...],  # noqa: ANN001
+    def _window(self, model, audio: np.ndarray, chunk: Span, speech: tuple[Span, ...],
                 prompt: str | None, language: str | None,
                 depth: int = 0) -> tuple[list[Word], list[Segment], str | None, float]:
         a = audio[int(chunk.start * SAMPLE_RATE): int(chunk.end * SAMPLE_RATE)]

@@ -60,7 +60,8 @@ class Transcript:
     @property
     def pauses(self) -> tuple[Span, ...]:
         """Silences between consecutive speech spans."""
-        return tuple(Span(a.end, b.start) for a, b in zip(self.speech, self.speech[1:]))
+        pairs = zip(self.speech, self.speech[1:], strict=False)
+        return tuple(Span(a.end, b.start) for a, b in pairs)
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)

@@ -71,7 +71,7 @@ def test_interrupted_join_leaves_nothing_usable(coach_home: Path,
 
     calls = []
 
-    def crash(src, dst, length=0):  # noqa: ANN001
+    def crash(src, dst, length=0):
         calls.append(1)
         dst.write(src.read(1000))
         raise KeyboardInterrupt  # the user pressed Ctrl-C half-way

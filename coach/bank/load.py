@@ -45,7 +45,9 @@ class Problem:
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}"
-        return f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
+        if self.field:
+            return f"{where}: {self.field}: {self.message}"
+        return f"{where}: {self.message}"
 
 
 @dataclass(frozen=True)
@@ -229,7 +231,8 @@ class _Entry:
         out = []
         for i, c in enumerate(raw):
             path = f"concepts[{i}]"
-            for key in sorted(set(c) - {"label", "description", "aliases", "mishearings", "weight"}):
+            known = {"label", "description", "aliases", "mishearings", "weight"}
+            for key in sorted(set(c) - known):
                 self.bad(f"{path}.{key}", "unknown field")
             weight = c.get("weight", "core")
             if weight not in ("core", "bonus"):
