@@ -33,13 +33,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     check.set_defaults(handler=cmd_check)
 
 
-def _bank(paths: list[Path] | None = None):  # noqa: ANN202 - Bank, imported lazily
+def _bank(paths: list[Path] | None = None):
     from coach.bank.load import load_bank
 
     return load_bank(paths)
 
 
-def resolve_question(bank, qid: str):  # noqa: ANN001, ANN201
+def resolve_question(bank, qid: str):
     """The entry with this id, or a CoachError that suggests the closest ids."""
     q = bank.get(qid)
     if q is not None:
@@ -54,7 +54,8 @@ def resolve_question(bank, qid: str):  # noqa: ANN001, ANN201
 def cmd_list(args: argparse.Namespace) -> int:
     bank = _bank()
     qs = [q for q in bank.questions
-          if (not args.topic or q.topic == args.topic) and (not args.mode or q.mode.value == args.mode)]
+          if (not args.topic or q.topic == args.topic)
+          and (not args.mode or q.mode.value == args.mode)]
     if args.topic and not qs and args.topic not in bank.topics():
         raise CoachError(f"no topic {args.topic!r}", hint=f"topics: {', '.join(bank.topics())}")
     if args.json:
