@@ -1,0 +1,310 @@
+"""Which key concepts an answer covers, where, and which misconceptions it states.
+
+Per concept, the best of three kinds of evidence:
+
+- **alias**: the label or an alias said literally (normalised: case, hyphens, plurals, and
+  spelled-out letters, so "k v cache", "KV-cache" and "kv caches" all match "KV cache");
+- **misheard**: a listed likely mishearing ("kv cash"), or a near miss of a multi-word alias
+  (fuzzy ratio), shown as "heard as ..." and counted: the speaker is not blamed for the
+  recogniser's error;
+- **semantic**: a sentence (or two adjacent sentences) that states the concept's description
+  in other words, by all-MiniLM-L6-v2 cosine, turned into graded credit between two calibrated
+  thresholds.
+
+A concept that is only named, in a sentence that explains nothing (a buzzword list), earns
+partial credit: naming is not explaining.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from coach.bank.model import Concept, Question, RedFlag
+from coach.embed import Embedder
+from coach.score.fillers import HESITATIONS
+from coach.score.options import ScoreOptions
+from coach.score.text import Sentence, norm_tokens, squash_letters, squash_runs
+from coach.transcript import Transcript
+
+CONNECTIVES = frozenset({
+    "because", "so", "which", "therefore", "since", "means", "meaning", "thus", "hence",
+    "whereas", "while", "but", "however", "instead", "unless", "if", "then", "when", "by",
+    "reduces", "increases", "causes", "avoids", "prevents", "lets", "allows", "makes", "costs",
+    "trades", "helps", "keeps", "turns", "becomes", "grows", "shrinks", "without", "otherwise",
+})
+NEGATIONS = frozenset({"not", "no", "never", "isn't", "aren't", "doesn't", "don't", "didn't",
+                       "wasn't", "won't", "can't", "cannot", "nothing", "neither", "nor",
+                       "myth", "misconception", "wrong", "mistake", "mistaken", "naive",
+                       "misleading", "false", "rather"})
+
+
+@dataclass(frozen=True)
+class ConceptHit:
+    label: str
+    core: bool
+    covered: bool
+    credit: float  # 0..1
+    how: str  # "alias" | "misheard" | "semantic" | "" (missed)
+    evidence: str = ""  # the sentence that covers it
+    matched: str = ""  # the words that matched (alias, or what the recogniser heard)
+    heard_as: str = ""  # set for misheard matches
+    start: float | None = None
+    sentence: int | None = None
+    similarity: float = 0.0
+    explained: bool = False
+
+
+@dataclass(frozen=True)
+class RedFlagHit:
+    label: str
+    statement: str
+    evidence: str
+    start: float
+    how: str  # "cue" | "semantic"
+    similarity: float
+
+
+@dataclass(frozen=True)
+class CoverageResult:
+    score: float  # 0..1, core-weighted
+    core_score: float
+    bonus_score: float
+    concepts: tuple[ConceptHit, ...]
+    red_flags: tuple[RedFlagHit, ...]
+    relevance: float  # cosine of the answer to the model answer
+    named_only: int  # concepts named but never explained
+
+    @property
+    def covered(self) -> tuple[ConceptHit, ...]:
+        return tuple(c for c in self.concepts if c.covered)
+
+    @property
+    def missed(self) -> tuple[ConceptHit, ...]:
+        return tuple(c for c in self.concepts if not c.covered)
+
+
+# --- lexical -------------------------------------------------------------------------------
+
+def _stem(token: str) -> str:
+    if len(token) > 4 and token.endswith("ies"):
+        return token[:-3] + "y"
+    if len(token) > 3 and token.endswith("s") and not token.endswith("ss"):
+        return token[:-1]
+    return token
+
+
+@dataclass(frozen=True)
+class _Stream:
+    """The answer's tokens (hesitations removed), each mapped back to its word index."""
+
+    tokens: tuple[str, ...]
+    word_of: tuple[int, ...]
+    probability: tuple[float, ...]
+
+
+def _stream(transcript: Transcript) -> _Stream:
+    tokens: list[str] = []
+    word_of: list[int] = []
+    probs: list[float] = []
+    for i, w in enumerate(transcript.words):
+        for t in norm_tokens(w.text):
+            if t not in HESITATIONS:
+                tokens.append(t)
+                word_of.append(i)
+                probs.append(w.probability)
+    # Spelled-out letters squash across word boundaries too ("K", "V", "cache").
+    ranges = squash_runs(tokens)
+    return _Stream(tuple(_stem("".join(tokens[a:b])) for a, b in ranges),
+                   tuple(word_of[a] for a, _ in ranges),
+                   tuple(min(probs[a:b]) for a, b in ranges))
+
+
+def _phrase(text: str) -> tuple[str, ...]:
+    return tuple(_stem(t) for t in squash_letters(norm_tokens(text)))
+
+
+def _find(stream: _Stream, phrase: tuple[str, ...]) -> int | None:
+    n = len(phrase)
+    if not n:
+        return None
+    toks = stream.tokens
+    first = phrase[0]
+    for i in range(len(toks) - n + 1):
+        if toks[i] == first and toks[i : i + n] == phrase:
+            return i
+    return None
+
+
+def _fuzzy(stream: _Stream, phrase: tuple[str, ...], ratio: float) -> tuple[int, int] | None:
+    from rapidfuzz import fuzz
+
+    target = " ".join(phrase)
+    if len(target) < 6 or len(phrase) < 1:
+        return None
+    best: tuple[float, int, int] | None = None
+    for size in {max(1, len(phrase) - 1), len(phrase), len(phrase) + 1}:
+        for i in range(len(stream.tokens) - size + 1):
+            got = " ".join(stream.tokens[i : i + size])
+            if got == target:
+                continue
+            r = fuzz.ratio(got, target)
+            if r >= ratio and (best is None or r > best[0]):
+                best = (r, i, size)
+    return (best[1], best[2]) if best else None
+
+
+# --- scoring -------------------------------------------------------------------------------
+
+def _windows(embs: np.ndarray) -> np.ndarray:
+    """Sentence embeddings plus adjacent-pair embeddings (normalised sums)."""
+    if len(embs) < 2:
+        return embs
+    pairs = embs[:-1] + embs[1:]
+    pairs /= np.linalg.norm(pairs, axis=1, keepdims=True) + 1e-9
+    return np.vstack([embs, pairs])
+
+
+def _sentence_of(sents: Sequence[Sentence], word: int) -> Sentence:
+    for s in sents:
+        if s.first_word <= word <= s.last_word:
+            return s
+    return sents[-1]
+
+
+def _explained(sentence: Sentence, sim: float, o: ScoreOptions) -> bool:
+    toks = norm_tokens(sentence.text)
+    return sim >= o.explained_similarity or (
+        len(toks) >= o.explained_min_words and any(t in CONNECTIVES for t in toks)
+    )
+
+
+def _credit(sim: float, o: ScoreOptions) -> float:
+    return float(np.clip((sim - o.semantic_low) / (o.semantic_high - o.semantic_low), 0.0, 1.0))
+
+
+def _concept_hit(concept: Concept, stream: _Stream, transcript: Transcript,
+                 sents: Sequence[Sentence], sims: np.ndarray, o: ScoreOptions) -> ConceptHit:
+    n = len(sents)
+    best_w = int(np.argmax(sims)) if sims.size else 0
+    best_sim = float(sims[best_w]) if sims.size else 0.0
+    sem_sentence = sents[best_w if best_w < n else best_w - n] if sents else None
+
+    def lexical(word_index: int, how: str, matched: str, heard: str = "") -> ConceptHit:
+        s = _sentence_of(sents, word_index)
+        sim = float(max(sims[s.index], best_sim if sem_sentence is s else 0.0)) if sims.size \
+            else 0.0
+        explained = _explained(s, sim, o)
+        credit = 1.0 if explained else o.named_only_credit
+        return ConceptHit(concept.label, concept.core, True, credit, how, s.text, matched, heard,
+                          transcript.words[word_index].start, s.index, sim, explained)
+
+    phrases = [(a, _phrase(a)) for a in (concept.label, *concept.aliases)]
+    hits = []
+    for text, p in phrases:
+        at = _find(stream, p)
+        if at is not None:
+            hits.append(lexical(stream.word_of[at], "alias", text))
+    for text in concept.mishearings:
+        at = _find(stream, _phrase(text))
+        if at is not None:
+            heard = " ".join(stream.tokens[at : at + len(_phrase(text))])
+            hits.append(lexical(stream.word_of[at], "misheard", concept.label, heard))
+    if not hits:
+        for text, p in phrases:
+            if len(p) < 2 and len(" ".join(p)) < 8:
+                continue  # short single words: too many innocent near misses
+            found = _fuzzy(stream, p, o.fuzzy_ratio)
+            if found:
+                at, size = found
+                heard = " ".join(stream.tokens[at : at + size])
+                hits.append(lexical(stream.word_of[at], "misheard", text, heard))
+                break
+    if hits:
+        return max(hits, key=lambda h: (h.credit, h.how == "alias", h.similarity))
+    credit = _credit(best_sim, o)
+    if sem_sentence is None or credit < o.covered_credit:
+        return ConceptHit(concept.label, concept.core, False, credit * 0.5, "", similarity=best_sim)
+    return ConceptHit(concept.label, concept.core, True, credit, "semantic", sem_sentence.text,
+                      "", "", sem_sentence.start, sem_sentence.index, best_sim, True)
+
+
+def _negated(tokens: Sequence[str]) -> bool:
+    return any(t in NEGATIONS or t.endswith("n't") for t in tokens)
+
+
+def _red_flags(flags: Sequence[RedFlag], sents: Sequence[Sentence], sent_embs: np.ndarray,
+               flag_embs: np.ndarray, o: ScoreOptions) -> list[RedFlagHit]:
+    hits: list[RedFlagHit] = []
+    for k, flag in enumerate(flags):
+        found: RedFlagHit | None = None
+        for s in sents:
+            toks = norm_tokens(s.text)
+            for cue in flag.cues:
+                c = norm_tokens(cue)
+                for i in range(len(toks) - len(c) + 1):
+                    if c and toks[i : i + len(c)] == c and not _negated(toks[max(0, i - 4) : i]) \
+                            and not _negated(c):
+                        found = RedFlagHit(flag.label, flag.statement, s.text, s.start, "cue", 1.0)
+                        break
+                if found:
+                    break
+            if found:
+                break
+        if found is None and len(sents):
+            sims = sent_embs @ flag_embs[k]
+            order = np.argsort(-sims)
+            statement_negated = _negated(norm_tokens(flag.statement))
+            for j in order[:3]:
+                if sims[j] < o.red_flag_similarity:
+                    break
+                s = sents[int(j)]
+                if _negated(norm_tokens(s.text)) != statement_negated:
+                    continue  # "it is NOT just the paper's convention" refutes the flag
+                found = RedFlagHit(flag.label, flag.statement, s.text, s.start, "semantic",
+                                   float(sims[j]))
+                break
+        if found:
+            hits.append(found)
+    return hits
+
+
+_SPLIT = re.compile(r"(?<=[.?!])\s+")
+
+
+def model_sentences(question: Question) -> list[str]:
+    return [s for s in _SPLIT.split(question.model_answer) if s.strip()]
+
+
+def score_coverage(transcript: Transcript, question: Question, sents: Sequence[Sentence],
+                   embedder: Embedder, options: ScoreOptions | None = None) -> CoverageResult:
+    """Pure apart from the embedder: no I/O, no clock."""
+    o = options or ScoreOptions()
+    concepts = question.concepts
+    if not sents:
+        hits = tuple(ConceptHit(c.label, c.core, False, 0.0, "") for c in concepts)
+        return CoverageResult(0.0, 0.0, 0.0, hits, (), 0.0, 0)
+    stream = _stream(transcript)
+    sent_embs = embedder.embed([s.text for s in sents])
+    windows = _windows(sent_embs)
+    concept_embs = embedder.embed([c.description for c in concepts])
+    sims = windows @ concept_embs.T  # (windows, concepts)
+    hits = tuple(_concept_hit(c, stream, transcript, sents, sims[:, k], o)
+                 for k, c in enumerate(concepts))
+    flag_embs = embedder.embed([f.statement for f in question.red_flags])
+    flags = tuple(_red_flags(question.red_flags, sents, sent_embs, flag_embs, o))
+    reference = embedder.embed(model_sentences(question)).mean(axis=0)
+    answer = sent_embs.mean(axis=0)
+    relevance = float(answer @ reference / (np.linalg.norm(answer) * np.linalg.norm(reference)
+                                            + 1e-9))
+    core = [h.credit for h in hits if h.core]
+    bonus = [h.credit for h in hits if not h.core]
+    core_score = float(np.mean(core)) if core else 0.0
+    bonus_score = float(np.mean(bonus)) if bonus else 0.0
+    score = min(1.0, o.core_share * core_score + o.bonus_share * bonus_score) if bonus \
+        else core_score
+    named_only = sum(1 for h in hits if h.covered and not h.explained)
+    return CoverageResult(score, core_score, bonus_score, hits, flags, relevance, named_only)

@@ -1,0 +1,88 @@
+"""Every threshold and weight the scorers use, in one validated, recorded place.
+
+The semantic thresholds were calibrated on data (``bench/calibrate.py``), not guessed:
+concept descriptions against the sentences of their own model answer (positives) and of model
+answers in other topics (negatives); red-flag statements against all model answers (which must
+not trigger) and the labelled misconception answers of ``bench/calibration``. The weights of the
+overall score were fitted on ``bench/calibration/calibration_*.toml`` only; ``heldout.toml`` is
+used to report how well they generalise. Each result stores the options it was made with.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+
+from coach.errors import CoachError
+
+
+@dataclass(frozen=True)
+class ScoreOptions:
+    # --- coverage -------------------------------------------------------------------------
+    #: Cosine below which a sentence says nothing about a concept (95th pct of negatives).
+    semantic_low: float = 0.48
+    #: Cosine at which a sentence fully states a concept (median of positives).
+    semantic_high: float = 0.72
+    #: Semantic credit at which a concept counts as covered.
+    covered_credit: float = 0.5
+    #: A named concept counts as explained if its sentence is this close to the description,
+    #: or is long enough and contains a connective ("because", "so", "which means"...).
+    explained_similarity: float = 0.48
+    explained_min_words: int = 9
+    #: Credit for a concept that is named but never explained (buzzword).
+    named_only_credit: float = 0.5
+    #: rapidfuzz ratio for "heard as" matches of multi-word aliases.
+    fuzzy_ratio: float = 88.0
+    #: Whisper word probability under which a near-miss is blamed on the recogniser.
+    low_probability: float = 0.6
+    #: Red-flag statements: cosine at which a sentence states the misconception.
+    red_flag_similarity: float = 0.75
+    #: Answer-to-model-answer cosine under which the answer is about something else.
+    relevance_floor: float = 0.45
+    core_share: float = 0.85
+    bonus_share: float = 0.30
+    # --- delivery ---------------------------------------------------------------------------
+    #: Fillers per minute listeners hardly notice / that clearly harm (FACTS.md).
+    fillers_ok_per_min: float = 5.0
+    fillers_bad_per_min: float = 12.0
+    #: Silent pauses (s): mid-sentence pauses over `hesitation_pause_s` read as uncertainty;
+    #: any pause over `long_pause_s` is long.
+    min_pause_s: float = 0.5
+    hesitation_pause_s: float = 1.2
+    long_pause_s: float = 2.5
+    # --- time and pace ----------------------------------------------------------------------
+    comfortable_wpm: tuple[float, float] = (120.0, 160.0)
+    rushed_wpm: float = 180.0
+    dragging_wpm: float = 110.0
+    rolling_window_s: float = 20.0
+    #: Duration / target inside this band is on time.
+    on_time_band: tuple[float, float] = (0.45, 1.15)
+    # --- overall --------------------------------------------------------------------------
+    weight_coverage: float = 0.55
+    weight_structure: float = 0.25
+    weight_delivery: float = 0.08
+    weight_timing: float = 0.12
+    red_flag_penalty: float = 18.0
+    strong_at: float = 70.0
+    lean_at: float = 50.0
+
+    def __post_init__(self) -> None:
+        bad = []
+        for f in fields(self):
+            v = getattr(self, f.name)
+            values = v if isinstance(v, tuple) else (v,)
+            if any(not isinstance(x, (int, float)) or x < 0 for x in values):
+                bad.append(f"{f.name} must be a non-negative number")
+        if not self.semantic_low < self.semantic_high:
+            bad.append("semantic_low must be below semantic_high")
+        if not self.lean_at < self.strong_at <= 100:
+            bad.append("lean_at < strong_at <= 100 is required")
+        weights = (self.weight_coverage + self.weight_structure + self.weight_delivery
+                   + self.weight_timing)
+        if abs(weights - 1.0) > 1e-6:
+            bad.append(f"the four weights must sum to 1 (they sum to {weights:.3f})")
+        if bad:
+            raise CoachError("invalid scoring options: " + "; ".join(bad))
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
