@@ -19,9 +19,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from coach.bank.load import load_bank  # noqa: E402
-from coach.embed import default_embedder  # noqa: E402
-from coach.score.coverage import _windows, model_sentences  # noqa: E402
+from coach.bank.load import load_bank
+from coach.embed import default_embedder
+from coach.score.coverage import _windows, model_sentences
 
 
 def main() -> None:

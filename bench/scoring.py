@@ -15,11 +15,11 @@ import argparse
 import statistics
 import sys
 import time
-import tomllib
 from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
+import tomllib
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -68,7 +68,8 @@ def evaluate(name: str, show: str | None = None) -> dict:
             print(f"--- {a['question_id']} [{a['label']}] -> {r.verdict.value} {r.overall} "
                   f"cov={r.coverage.score:.2f} core={r.coverage.core_score:.2f} "
                   f"st={r.structure.score:.2f} rel={r.coverage.relevance:.2f} "
-                  f"gates={[g.reason for g in r.gates]} flags={[f.label for f in r.coverage.red_flags]}")
+                  f"gates={[g.reason for g in r.gates]} "
+                  f"flags={[f.label for f in r.coverage.red_flags]}")
             print("   ", a["text"][:300].replace("\n", " "))
     emb.save()
     labels = [LEVEL[a["label"]] for a, _ in rows]

@@ -39,7 +39,8 @@ CONNECTIVES = frozenset({
 NEGATIONS = frozenset({"not", "no", "never", "isn't", "aren't", "doesn't", "don't", "didn't",
                        "wasn't", "won't", "can't", "cannot", "nothing", "neither", "nor",
                        "myth", "misconception", "wrong", "mistake", "mistaken", "naive",
-                       "misleading", "false", "rather"})
+                       "misleading", "false", "rather", "avoid", "avoiding", "trap", "traps",
+                       "pitfall", "instead"})
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,8 @@ class CoverageResult:
     red_flags: tuple[RedFlagHit, ...]
     relevance: float  # cosine of the answer to the model answer
     named_only: int  # concepts named but never explained
+    model_recall: float = 0.0  # share of model-answer sentences the answer restates
+    flag_similarity: float = 0.0  # closest any sentence comes to a red-flag statement
 
     @property
     def covered(self) -> tuple[ConceptHit, ...]:
@@ -159,13 +162,21 @@ def _fuzzy(stream: _Stream, phrase: tuple[str, ...], ratio: float) -> tuple[int,
 
 # --- scoring -------------------------------------------------------------------------------
 
-def _windows(embs: np.ndarray) -> np.ndarray:
-    """Sentence embeddings plus adjacent-pair embeddings (normalised sums)."""
-    if len(embs) < 2:
-        return embs
-    pairs = embs[:-1] + embs[1:]
-    pairs /= np.linalg.norm(pairs, axis=1, keepdims=True) + 1e-9
-    return np.vstack([embs, pairs])
+def _windows(embs: np.ndarray, width: int = 3) -> np.ndarray:
+    """Sentence embeddings, then windows of 2..``width`` adjacent sentences (normalised sums).
+
+    Row ``i`` of each block starts at sentence ``i``, so ``row % n`` is the window's first
+    sentence.
+    """
+    n = len(embs)
+    blocks = [embs]
+    for k in range(2, width + 1):
+        if n < k:
+            break
+        win = sum(embs[i : n - k + 1 + i] for i in range(k))
+        win = win / (np.linalg.norm(win, axis=1, keepdims=True) + 1e-9)
+        blocks.append(np.vstack([win, np.zeros((k - 1, embs.shape[1]), np.float32)]))
+    return np.vstack(blocks)
 
 
 def _sentence_of(sents: Sequence[Sentence], word: int) -> Sentence:
@@ -191,7 +202,7 @@ def _concept_hit(concept: Concept, stream: _Stream, transcript: Transcript,
     n = len(sents)
     best_w = int(np.argmax(sims)) if sims.size else 0
     best_sim = float(sims[best_w]) if sims.size else 0.0
-    sem_sentence = sents[best_w if best_w < n else best_w - n] if sents else None
+    sem_sentence = sents[best_w % n] if sents else None
 
     def lexical(word_index: int, how: str, matched: str, heard: str = "") -> ConceptHit:
         s = _sentence_of(sents, word_index)
@@ -237,7 +248,11 @@ def _negated(tokens: Sequence[str]) -> bool:
 
 
 def _red_flags(flags: Sequence[RedFlag], sents: Sequence[Sentence], sent_embs: np.ndarray,
-               flag_embs: np.ndarray, o: ScoreOptions) -> list[RedFlagHit]:
+               flag_embs: np.ndarray, correct: np.ndarray,
+               o: ScoreOptions) -> list[RedFlagHit]:
+    """Cue phrases (not negated), or a sentence that is close to the misconception and closer
+    to it than to every sentence of the correct model answer (``correct``): MiniLM barely
+    tells "exact" from "approximate", but the contrast with the right statement does."""
     hits: list[RedFlagHit] = []
     for k, flag in enumerate(flags):
         found: RedFlagHit | None = None
@@ -256,6 +271,7 @@ def _red_flags(flags: Sequence[RedFlag], sents: Sequence[Sentence], sent_embs: n
                 break
         if found is None and len(sents):
             sims = sent_embs @ flag_embs[k]
+            nearest_correct = (sent_embs @ correct.T).max(axis=1)
             order = np.argsort(-sims)
             statement_negated = _negated(norm_tokens(flag.statement))
             for j in order[:3]:
@@ -264,6 +280,8 @@ def _red_flags(flags: Sequence[RedFlag], sents: Sequence[Sentence], sent_embs: n
                 s = sents[int(j)]
                 if _negated(norm_tokens(s.text)) != statement_negated:
                     continue  # "it is NOT just the paper's convention" refutes the flag
+                if sims[j] < nearest_correct[j] + o.red_flag_margin:
+                    continue  # it says the right thing, in words close to the wrong one
                 found = RedFlagHit(flag.label, flag.statement, s.text, s.start, "semantic",
                                    float(sims[j]))
                 break
@@ -291,12 +309,17 @@ def score_coverage(transcript: Transcript, question: Question, sents: Sequence[S
     sent_embs = embedder.embed([s.text for s in sents])
     windows = _windows(sent_embs)
     concept_embs = embedder.embed([c.description for c in concepts])
-    sims = windows @ concept_embs.T  # (windows, concepts)
+    # A second, spoken-style prototype per concept: the model-answer sentence that states it.
+    reference_embs = embedder.embed(model_sentences(question))
+    spoken = reference_embs[np.argmax(reference_embs @ concept_embs.T, axis=0)]
+    sims = np.maximum(windows @ concept_embs.T, windows @ spoken.T)  # (windows, concepts)
     hits = tuple(_concept_hit(c, stream, transcript, sents, sims[:, k], o)
                  for k, c in enumerate(concepts))
     flag_embs = embedder.embed([f.statement for f in question.red_flags])
-    flags = tuple(_red_flags(question.red_flags, sents, sent_embs, flag_embs, o))
-    reference = embedder.embed(model_sentences(question)).mean(axis=0)
+    flags = tuple(_red_flags(question.red_flags, sents, sent_embs, flag_embs, reference_embs, o))
+    flag_similarity = float((sent_embs @ flag_embs.T).max()) if len(question.red_flags) else 0.0
+    model_recall = float(np.mean((windows @ reference_embs.T).max(axis=0) >= o.recall_similarity))
+    reference = reference_embs.mean(axis=0)
     answer = sent_embs.mean(axis=0)
     relevance = float(answer @ reference / (np.linalg.norm(answer) * np.linalg.norm(reference)
                                             + 1e-9))
@@ -306,5 +329,10 @@ def score_coverage(transcript: Transcript, question: Question, sents: Sequence[S
     bonus_score = float(np.mean(bonus)) if bonus else 0.0
     score = min(1.0, o.core_share * core_score + o.bonus_share * bonus_score) if bonus \
         else core_score
+    near = float(np.clip((relevance - o.relevance_floor)
+                         / (o.relevance_full - o.relevance_floor), 0.0, 1.0))
+    concept_share = 1.0 - o.relevance_share - o.recall_share
+    score = concept_share * score + o.relevance_share * near + o.recall_share * model_recall
     named_only = sum(1 for h in hits if h.covered and not h.explained)
-    return CoverageResult(score, core_score, bonus_score, hits, flags, relevance, named_only)
+    return CoverageResult(score, core_score, bonus_score, hits, flags, relevance, named_only,
+                          model_recall, flag_similarity)

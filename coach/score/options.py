@@ -19,15 +19,17 @@ from coach.errors import CoachError
 @dataclass(frozen=True)
 class ScoreOptions:
     # --- coverage -------------------------------------------------------------------------
-    #: Cosine below which a sentence says nothing about a concept (95th pct of negatives).
-    semantic_low: float = 0.48
-    #: Cosine at which a sentence fully states a concept (median of positives).
-    semantic_high: float = 0.72
+    #: Cosine below which a sentence says nothing about a concept. bench/calibrate.py puts
+    #: other-topic model answers' 95th percentile at 0.48, but real spoken paraphrases of a
+    #: concept score only 0.50-0.56 with MiniLM, so the fit on labelled answers lowers it.
+    semantic_low: float = 0.34
+    #: Cosine at which a sentence fully states a concept (fitted; positives' median is 0.72).
+    semantic_high: float = 0.60
     #: Semantic credit at which a concept counts as covered.
-    covered_credit: float = 0.5
+    covered_credit: float = 0.6
     #: A named concept counts as explained if its sentence is this close to the description,
     #: or is long enough and contains a connective ("because", "so", "which means"...).
-    explained_similarity: float = 0.48
+    explained_similarity: float = 0.46
     explained_min_words: int = 9
     #: Credit for a concept that is named but never explained (buzzword).
     named_only_credit: float = 0.5
@@ -36,11 +38,26 @@ class ScoreOptions:
     #: Whisper word probability under which a near-miss is blamed on the recogniser.
     low_probability: float = 0.6
     #: Red-flag statements: cosine at which a sentence states the misconception.
-    red_flag_similarity: float = 0.75
+    red_flag_similarity: float = 0.70
+    #: ... and at least this much closer to the misconception than to any correct sentence.
+    red_flag_margin: float = 0.0
     #: Answer-to-model-answer cosine under which the answer is about something else.
-    relevance_floor: float = 0.45
+    relevance_floor: float = 0.5
     core_share: float = 0.85
     bonus_share: float = 0.30
+    #: Share of the content score taken from how close the whole answer is to the model
+    #: answer (a paraphrase that avoids every term is still about the right thing), scaled
+    #: between `relevance_floor` and `relevance_full`.
+    relevance_share: float = 0.3
+    relevance_full: float = 0.85
+    #: Share of the content score from model-answer recall: the fraction of the model
+    #: answer's sentences that some window of the answer restates (cosine >= recall_similarity).
+    recall_share: float = 0.5
+    recall_similarity: float = 0.50
+    #: Graded penalty for sounding like a misconception even below `red_flag_similarity`:
+    #: 0 at `flag_soft_from`, `flag_soft_penalty` points at `red_flag_similarity`.
+    flag_soft_from: float = 0.55
+    flag_soft_penalty: float = 0.0
     # --- delivery ---------------------------------------------------------------------------
     #: Fillers per minute listeners hardly notice / that clearly harm (FACTS.md).
     fillers_ok_per_min: float = 5.0
@@ -62,7 +79,7 @@ class ScoreOptions:
     weight_structure: float = 0.25
     weight_delivery: float = 0.08
     weight_timing: float = 0.12
-    red_flag_penalty: float = 18.0
+    red_flag_penalty: float = 10.0
     strong_at: float = 70.0
     lean_at: float = 50.0
 

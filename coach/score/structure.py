@@ -57,6 +57,10 @@ RECOMMEND = _cues(r"i'?d (?:go|pick|choose|start|recommend|use|default|lean|pref
                   r"my (?:choice|recommendation|default|pick)", r"recommend", r"default to",
                   r"start with", r"go with", r"i'?d rather")
 
+#: A closing sentence that starts "So, ..." sums up (fillers aside: "So, you know, ...").
+SUMMING_UP = re.compile(r"^\W*(?:and )?(?:so|overall|basically)\b", re.IGNORECASE)
+_FILLER_WORDS = re.compile(r"\b(?:um+|uh+|er|ah|hmm|you know|i mean|like)\b[,.]?\s*", re.IGNORECASE)
+
 MOVES: dict[Archetype, tuple[tuple[str, re.Pattern[str] | None], ...]] = {
     Archetype.EXPLAIN: (("problem", PROBLEM), ("mechanism", MECHANISM), ("tradeoff", TRADEOFF),
                         ("limitation", LIMITATION)),
@@ -180,8 +184,8 @@ def score_structure(sents: Sequence[Sentence], archetype: Archetype,
             found.append("conclusion")
         labels.append(tuple(found))
     first: dict[str, Move] = {}
-    for s, found in zip(sents, labels, strict=True):
-        for name in found:
+    for s, moves_here in zip(sents, labels, strict=True):
+        for name in moves_here:
             first.setdefault(name, Move(name, s.start, s.index))
     moves = tuple(sorted(first.values(), key=lambda m: (m.sentence, expected.index(m.move)
                                                           if m.move in expected else 99)))
@@ -193,7 +197,9 @@ def score_structure(sents: Sequence[Sentence], archetype: Archetype,
     direct_first = any(c.sentence in opening for c in core_hits)
     tail = labels[-1] + (labels[-2] if len(labels) > 1 and len(norm_tokens(sents[-1].text)) < 8
                          else ())
-    ends = "conclusion" in tail or (archetype is Archetype.TRADEOFF and "recommendation" in tail)
+    closing = _FILLER_WORDS.sub("", sents[-1].text)
+    ends = "conclusion" in tail or (archetype is Archetype.TRADEOFF and "recommendation" in tail) \
+        or (len(sents) > 2 and bool(SUMMING_UP.search(closing)))
     list_words = sum(len(norm_tokens(s.text)) for s in sents if _list_sentence(s))
     total_words = sum(len(norm_tokens(s.text)) for s in sents)
     covered = len(coverage.covered)

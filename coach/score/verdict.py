@@ -24,7 +24,7 @@ class Verdict(str, Enum):
     NO_HIRE = "no_hire"
 
     @property
-    def title(self) -> str:
+    def heading(self) -> str:
         return {"strong": "Strong Hire", "lean": "Lean Hire", "no_hire": "No Hire"}[self.value]
 
 
@@ -35,7 +35,7 @@ class Gate:
 
 
 def mmss(seconds: float) -> str:
-    s = int(round(seconds))
+    s = round(seconds)
     return f"{s // 60}:{s % 60:02d}"
 
 
@@ -44,6 +44,9 @@ def overall_score(cov: CoverageResult, st: StructureResult, de: DeliveryResult,
     raw = 100.0 * (o.weight_coverage * cov.score + o.weight_structure * st.score
                    + o.weight_delivery * de.score + o.weight_timing * ti.score)
     raw -= o.red_flag_penalty * len(cov.red_flags)
+    if not cov.red_flags and cov.flag_similarity > o.flag_soft_from:
+        span = max(1e-6, o.red_flag_similarity - o.flag_soft_from)
+        raw -= o.flag_soft_penalty * min(1.0, (cov.flag_similarity - o.flag_soft_from) / span)
     below_lean = o.lean_at - 1
     gates = []
     if cov.red_flags:
@@ -107,9 +110,11 @@ def tips_for(question: Question, cov: CoverageResult, st: StructureResult, de: D
         tips.append((95, f"This answer is about something else. The question was: "
                          f"\"{question.question}\""))
     if st.list_like:
-        named = [c.label for c in cov.concepts if c.covered and not c.explained][:3]
-        tips.append((90, "You listed terms (" + ", ".join(named) + ") without saying how they "
-                         "connect. Pick the most important one and explain why it matters."))
+        named = [c.label for c in cov.concepts if c.covered and not c.explained] or [
+            c.label for c in cov.concepts if c.covered]
+        listed = f" ({', '.join(named[:3])})" if named else ""
+        tips.append((90, f"You listed terms{listed} without saying how they connect. Pick the "
+                         "most important one and explain why it matters."))
     for c in [c for c in cov.concepts if c.covered and not c.explained and c.core][:1]:
         if not st.list_like:
             tips.append((80, f"You named {c.label} but never explained it. Say what it does: "
@@ -147,6 +152,10 @@ def tips_for(question: Question, cov: CoverageResult, st: StructureResult, de: D
                          "the key terms land."))
     elif ti.pace == "dragging" and not ti.estimated:
         tips.append((46, f"You spoke at {ti.wpm:.0f} words a minute: tighten the sentences."))
+    for c in [c for c in cov.concepts if not c.core and not c.covered][:1]:
+        tips.append((30, f"To go further, add {c.label}: {_lower_first(descriptions[c.label])}"))
+    if question.follow_ups:
+        tips.append((20, f"Be ready for the follow-up: \"{question.follow_ups[0]}\""))
     if not st.ends_on_conclusion and st.score > 0:
         tips.append((40, "Finish on a one-sentence conclusion, so the interviewer knows you "
                          "are done and what to remember."))
