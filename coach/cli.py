@@ -9,12 +9,12 @@ import sys
 from collections.abc import Sequence
 
 from coach import __version__
-from coach.commands import bank, score, transcribe
+from coach.commands import bank, history, practice, score, transcribe
 from coach.errors import CoachError
 
 #: Feature modules, each with ``register(subparsers)``. Imports stay light: heavy libraries
 #: load inside the handlers.
-FEATURES = (transcribe, score, bank)
+FEATURES = (transcribe, practice, score, bank, history)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -38,6 +38,9 @@ def go_offline() -> None:
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
     os.environ.setdefault("TRANSFORMERS_NO_ADVISORY_WARNINGS", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    # torch (embedder) and CTranslate2 (Whisper) each keep an OpenMP pool; spinning pools
+    # starve each other on a 2-core machine. Passive waiting must be set before either loads.
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,17 @@ Progress = Callable[[str, float], None]  # (stage, fraction 0..1)
 
 
 @dataclass(frozen=True)
+class Window:
+    """What one Whisper window heard. ``language`` is set only when it was detected."""
+
+    span: Span
+    words: tuple[Word, ...]
+    segments: tuple[Segment, ...]
+    language: str | None = None
+    language_probability: float = 1.0
+
+
+@dataclass(frozen=True)
 class TranscribeOptions:
     model: str = "tiny.en"
     beam_size: int = 1
@@ -112,43 +123,48 @@ class Transcriber:
                    progress: Progress | None = None,
                    speech: tuple[Span, ...] | None = None) -> Transcript:
         """Transcribe float32 mono 16 kHz audio. ``hotwords`` bias decoding to key terms."""
-        o = self.options
         total = duration(audio)
         if speech is None:
-            speech = speech_spans(audio, o.vad)
-        prompt = build_prompt(o.filler_prompt, hotwords)
-        opts = {**asdict(o), "hotwords": list(hotwords), "prompt": prompt}
+            speech = speech_spans(audio, self.options.vad)
+        prompt = build_prompt(self.options.filler_prompt, hotwords)
+        parts: list[Window] = []
+        language = self.default_language
+        for chunk in plan_chunks(speech, max_s=self.options.chunk_s, duration_s=total):
+            if progress:
+                progress("transcribing", chunk.start / total if total else 1.0)
+            part = self.window(audio, chunk, speech, prompt, language)
+            language = language or part.language
+            parts.append(part)
+        if progress:
+            progress("transcribing", 1.0)
+        return self.assemble(parts, speech, total, hotwords, prompt)
+
+    @property
+    def default_language(self) -> str | None:
+        """None means: detect it (multilingual models only)."""
+        return self.options.language or ("en" if self.info.english_only else None)
+
+    def assemble(self, parts: Sequence[Window], speech: tuple[Span, ...], total: float,
+                 hotwords: Sequence[str], prompt: str | None) -> Transcript:
+        """Join transcribed windows into one `Transcript` (VAD-gated, times monotonic)."""
+        opts = {**asdict(self.options), "hotwords": list(hotwords), "prompt": prompt}
         if not speech:
             return Transcript(text="", words=(), no_speech=True, duration_s=total,
                               model=self.model_version, speech=speech, options=opts)
-        model = self.load()
-        language = o.language or ("en" if self.info.english_only else None)
-        language_probability = 1.0
-        chunks = plan_chunks(speech, max_s=o.chunk_s, duration_s=total)
-        words: list[Word] = []
-        segments: list[Segment] = []
-        done = 0.0
-        for chunk in chunks:
-            if progress:
-                progress("transcribing", done / total if total else 1.0)
-            w, s, lang, prob = self._window(model, audio, chunk, speech, prompt, language)
-            if language is None and lang:
-                language, language_probability = lang, prob
-            words += w
-            segments += s
-            done = chunk.end
-        if progress:
-            progress("transcribing", 1.0)
-        words = _gate(words, speech, total)
-        text = "".join(w.text for w in words).strip()
-        return Transcript(text=text, words=tuple(words),
-                          segments=tuple(segments), language=language or "en",
-                          language_probability=language_probability, duration_s=total,
-                          model=self.model_version, speech=speech, options=opts)
+        words = _gate([w for p in parts for w in p.words], speech, total)
+        detected = next((p for p in parts if p.language), None)
+        return Transcript(
+            text="".join(w.text for w in words).strip(), words=tuple(words),
+            segments=tuple(s for p in parts for s in p.segments),
+            language=(detected.language if detected else None) or "en",
+            language_probability=detected.language_probability if detected else 1.0,
+            duration_s=total, model=self.model_version, speech=speech, options=opts,
+        )
 
-    def _window(self, model, audio: np.ndarray, chunk: Span, speech: tuple[Span, ...],
-                prompt: str | None, language: str | None,
-                depth: int = 0) -> tuple[list[Word], list[Segment], str | None, float]:
+    def window(self, audio: np.ndarray, chunk: Span, speech: tuple[Span, ...],
+               prompt: str | None, language: str | None, depth: int = 0) -> Window:
+        """Transcribe one window (at most 30 s) of ``audio``; word times are file times."""
+        model = self.load()
         a = audio[int(chunk.start * SAMPLE_RATE): int(chunk.end * SAMPLE_RATE)]
         segs, info = model.transcribe(
             a, language=language, beam_size=self.options.beam_size, word_timestamps=True,
@@ -168,10 +184,12 @@ class Transcriber:
         left = sum(max(0.0, min(s.end, chunk.end) - max(s.start, last)) for s in speech)
         if left >= self.options.retry_tail_s and depth < 2 and chunk.end - last > 1.0:
             tail = Span(max(chunk.start, last - 0.1), chunk.end)
-            w2, s2, _, _ = self._window(model, audio, tail, speech, prompt, language, depth + 1)
-            words += [w for w in w2 if w.start >= last - 0.05]
-            segments += s2
-        return words, segments, info.language, float(info.language_probability)
+            more = self.window(audio, tail, speech, prompt, language, depth + 1)
+            words += [w for w in more.words if w.start >= last - 0.05]
+            segments += more.segments
+        detected = None if language else info.language
+        return Window(chunk, tuple(words), tuple(segments), detected,
+                      float(info.language_probability) if detected else 1.0)
 
 
 def _gate(words: list[Word], speech: tuple[Span, ...], total: float,
@@ -182,6 +200,9 @@ def _gate(words: list[Word], speech: tuple[Span, ...], total: float,
     for w in sorted(words, key=lambda w: w.start):
         if not any(w.start < s.end + tolerance and w.end > s.start - tolerance for s in speech):
             continue
+        if out and w.text.strip().lower() == out[-1].text.strip().lower() \
+                and w.start < out[-1].end - 0.05:
+            continue  # the same word heard twice where two windows overlap
         start = min(max(w.start, t), total)
         end = min(max(w.end, start), total)
         out.append(Word(w.text, start, end, w.probability))

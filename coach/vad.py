@@ -25,8 +25,12 @@ class VadOptions:
     min_total_speech_s: float = 0.4
 
 
-def speech_spans(audio: np.ndarray, options: VadOptions | None = None) -> tuple[Span, ...]:
-    """Speech spans in seconds, in order. Empty for silence or steady noise."""
+def speech_spans(audio: np.ndarray, options: VadOptions | None = None,
+                 offset: float = 0.0, gate: bool = True) -> tuple[Span, ...]:
+    """Speech spans in seconds (plus ``offset``), in order. Empty for silence or steady noise.
+
+    With ``gate`` (the default), less than ``min_total_speech_s`` of speech counts as none.
+    """
     from faster_whisper.vad import VadOptions as FwVadOptions
     from faster_whisper.vad import get_speech_timestamps
 
@@ -43,8 +47,9 @@ def speech_spans(audio: np.ndarray, options: VadOptions | None = None) -> tuple[
         ),
         sampling_rate=SAMPLE_RATE,
     )
-    spans = tuple(Span(s["start"] / SAMPLE_RATE, s["end"] / SAMPLE_RATE) for s in stamps)
-    if sum(s.seconds for s in spans) < o.min_total_speech_s:
+    spans = tuple(Span(offset + s["start"] / SAMPLE_RATE, offset + s["end"] / SAMPLE_RATE)
+                  for s in stamps)
+    if gate and sum(s.seconds for s in spans) < o.min_total_speech_s:
         return ()
     return spans
 

@@ -93,3 +93,17 @@ def test_score_text_file_and_its_errors(tmp_path) -> None:
     assert both.stderr.startswith("coach: error: give either an audio file or --text-file")
     silent = coach("score", str(FIXTURES / "silence.wav"), "-q", "qf-beam-search")
     assert silent.returncode == 2 and "no speech found" in silent.stderr
+
+
+def test_generic_topic_sentence_is_not_a_misconception(bank, embedder) -> None:
+    """Regression: MiniLM puts "the KV cache is about not redoing work" close to every
+    "The KV cache is ..." misconception; the contrast and stand-out rules must hold it back."""
+    q = bank.get("kv-cache-why-critical-inference")
+    r = score_answer(from_text("Um, so the KV cache is about not redoing work while the model "
+                               "generates. Uh, every new token needs the keys and values of "
+                               "all the earlier tokens."), q, embedder)
+    assert r.coverage.red_flags == ()
+    wrong = score_answer(from_text("Honestly the KV cache is tiny next to the weights, so in "
+                                   "serving you never have to think about its memory."), q,
+                         embedder)
+    assert [f.label for f in wrong.coverage.red_flags] == ["cache memory is negligible"]

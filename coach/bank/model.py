@@ -101,12 +101,20 @@ class Question:
         return tuple(c for c in self.concepts if c.core)
 
     def key_terms(self, limit: int = 12) -> list[str]:
-        """Short technical terms worth biasing the recogniser towards (core first)."""
+        """Short technical terms worth biasing the recogniser towards (core first).
+
+        Spelled as the model answer spells them ("KV cache", not the alias "kv cache"): the
+        prompt's casing carries into the transcript.
+        """
+        import re
+
         terms: list[str] = []
         ordered = sorted(self.concepts, key=lambda c: not c.core)
         for concept in ordered:
             for alias in concept.aliases:
                 if len(alias.split()) <= 3 and alias.lower() not in {t.lower() for t in terms}:
-                    terms.append(alias)
+                    found = re.search(rf"(?<!\w){re.escape(alias)}(?!\w)", self.model_answer,
+                                      re.IGNORECASE)
+                    terms.append(found.group(0) if found else alias)
                     break
         return terms[:limit]

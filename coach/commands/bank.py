@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
 from coach.errors import CoachError
@@ -31,6 +32,30 @@ def register(sub: argparse._SubParsersAction) -> None:
     check.add_argument("--path", type=Path, action="append",
                        help="file or folder to check (default: shipped + user bank)")
     check.set_defaults(handler=cmd_check)
+
+    search = bsub.add_parser(
+        "search", help="find questions by meaning and keywords",
+        description="Rank bank questions for a query by keywords (BM25) and meaning (sentence "
+        "embeddings). Spoken forms match written ones: 'd k', 'dk' and 'd_k' are the same.")
+    search.add_argument("query", nargs="+", help="what you are looking for, in your own words")
+    search.add_argument("--limit", type=int, default=10, metavar="N",
+                        help="show the N best matches (default: 10)")
+    search.add_argument("--json", action="store_true",
+                        help='print [{"id", "question", "score"}], best first')
+    search.set_defaults(handler=cmd_search)
+
+    imp = bsub.add_parser(
+        "import", help="turn your own prep notes into a bank file",
+        description="Read a plain-text or Markdown prep document (Q1: ..., Model Answer: ..., "
+        "Direct/Deep answer, Follow-ups, quick-fire lines) and write its questions as a bank "
+        "file you can edit, with key concepts picked from each answer. The file goes to your "
+        "bank folder and loads beside the shipped bank.")
+    imp.add_argument("file", type=Path, help="your notes (.txt or .md)")
+    imp.add_argument("--topic", help="topic slug for the entries (default: from the file name)")
+    imp.add_argument("--out", type=Path, metavar="PATH",
+                     help="write here instead of your bank folder")
+    imp.add_argument("--force", action="store_true", help="replace an existing bank file")
+    imp.set_defaults(handler=cmd_import)
 
 
 def _bank(paths: list[Path] | None = None):
@@ -87,3 +112,58 @@ def cmd_check(args: argparse.Namespace) -> int:
     print(f"{len(bank.questions)} entries loaded from {len(bank.files)} file(s), "
           f"{len(bank.problems)} problem(s)")
     return 1 if bank.problems else 0
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    from coach.bank.search import search
+    from coach.embed import default_embedder
+
+    query = " ".join(args.query).strip()
+    if not query:
+        raise CoachError("the search query is empty", hint='e.g. coach bank search "kv cache"')
+    if args.limit < 1:
+        raise CoachError(f"--limit must be at least 1, not {args.limit}")
+    bank = _bank()
+    if bank.problems:
+        print(f"coach: note: {len(bank.problems)} problem(s) in bank files (see `coach bank "
+              "check`); searching the entries that loaded", file=sys.stderr)
+    embedder = default_embedder()
+    hits = search(bank.questions, query, embedder, args.limit)
+    embedder.save()  # the bank's embeddings are computed once, then read from the cache
+    if args.json:
+        print(json.dumps([{"id": h.question.id, "question": h.question.question,
+                           "score": h.score} for h in hits], indent=2))
+        return 0
+    if not hits:
+        print("no questions in the bank")
+        return 0
+    width = max(len(h.question.id) for h in hits)
+    print(f"{'#':>2}  {'score':5}  {'id':{width}}  question")
+    for rank, h in enumerate(hits, 1):
+        text = h.question.question
+        text = text if len(text) <= 70 else text[:69] + "…"
+        print(f"{rank:>2}  {h.score:.3f}  {h.question.id:{width}}  {text}")
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from coach.bank.importer import import_file
+    from coach.embed import default_embedder
+
+    bank = _bank()
+    result = import_file(args.file, embedder=default_embedder(), existing=bank.questions,
+                         topic=args.topic, out=args.out, force=args.force)
+    qs = result.questions
+    print(f"imported {len(qs)} question(s) from {args.file} into {result.path} "
+          f"(topic {qs[0].topic})")
+    by_ref = {p.ref: q for p, q in zip(result.parsed, qs, strict=True)}
+    if result.unanswered:
+        ids = ", ".join(by_ref[p.ref].id for p in result.unanswered)
+        print(f"  {len(result.unanswered)} had no answer in the file; write one before "
+              f"practising: {ids}")
+    for p in result.untitled:
+        print(f"  {by_ref[p.ref].id}: the file had no heading for this question "
+              f"(near line {p.line}); check the question text")
+    print("edit the file freely, then run `coach bank check`; "
+          f"`coach bank list --topic {qs[0].topic}` shows them")
+    return 0

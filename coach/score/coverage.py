@@ -282,6 +282,9 @@ def _red_flags(flags: Sequence[RedFlag], sents: Sequence[Sentence], sent_embs: n
                     continue  # "it is NOT just the paper's convention" refutes the flag
                 if sims[j] < nearest_correct[j] + o.red_flag_margin:
                     continue  # it says the right thing, in words close to the wrong one
+                others = np.delete(sent_embs[int(j)] @ flag_embs.T, k)
+                if others.size and sims[j] - others.max() < o.red_flag_standout:
+                    continue  # equally close to every misconception: a generic sentence
                 found = RedFlagHit(flag.label, flag.statement, s.text, s.start, "semantic",
                                    float(sims[j]))
                 break
@@ -316,7 +319,11 @@ def score_coverage(transcript: Transcript, question: Question, sents: Sequence[S
     hits = tuple(_concept_hit(c, stream, transcript, sents, sims[:, k], o)
                  for k, c in enumerate(concepts))
     flag_embs = embedder.embed([f.statement for f in question.red_flags])
-    flags = tuple(_red_flags(question.red_flags, sents, sent_embs, flag_embs, reference_embs, o))
+    # What a correct or merely on-topic sentence is close to: the model answer and the question.
+    # (Not the concept descriptions: MiniLM puts a claim and its negation close together, so a
+    # concept can look nearer to the misconception that denies it than the answer does.)
+    correct = np.vstack([reference_embs, embedder.embed([question.question])])
+    flags = tuple(_red_flags(question.red_flags, sents, sent_embs, flag_embs, correct, o))
     flag_similarity = float((sent_embs @ flag_embs.T).max()) if len(question.red_flags) else 0.0
     model_recall = float(np.mean((windows @ reference_embs.T).max(axis=0) >= o.recall_similarity))
     reference = reference_embs.mean(axis=0)

@@ -41,6 +41,9 @@ class ScoreOptions:
     red_flag_similarity: float = 0.70
     #: ... and at least this much closer to the misconception than to any correct sentence.
     red_flag_margin: float = 0.0
+    #: ... and stand out from the entry's other misconceptions by this much (a sentence that
+    #: is equally close to all of them is generic talk about the topic, not a claim).
+    red_flag_standout: float = 0.08
     #: Answer-to-model-answer cosine under which the answer is about something else.
     relevance_floor: float = 0.5
     core_share: float = 0.85

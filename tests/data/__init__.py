@@ -1,0 +1,2 @@
+"""Test data: the saved old-schema database and helpers that build attempts from the real
+audio fixtures."""
