@@ -19,7 +19,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from coach import __version__
+from coach import __version__, trace
 from coach.audio import rms_dbfs
 from coach.bank.model import Question
 from coach.errors import CoachError
@@ -276,8 +276,10 @@ def run_round(ctx: Context, question: Question, spoken: str | None = None) -> Ro
     out.write(f"\n{question.topic} · {question.mode.value} · target {mmss(question.target_s)}"
               f"  [{question.id}]\n» {text}\n")
     out.flush()
+    trace.mark("speak_start")
     ctx.speaker.say(text)
     ctx.speaker.wait()
+    trace.mark("speak_end")
     started = datetime.now(timezone.utc)
     audio_path = ctx.store.new_recording_path(question.id, started, ".wav")
     wav = StreamingWav(audio_path)
@@ -304,6 +306,7 @@ def run_round(ctx: Context, question: Question, spoken: str | None = None) -> Ro
                               baseline_wpm=baseline)
     latency = time.perf_counter() - t0
     ctx.latencies.append(latency)
+    trace.mark(f"report_ready {latency:.4f}")
     completed = stopped not in {"interrupt", "device"}
     ctx.store.finish_attempt(attempt_id, transcript,
                              report.to_dict() if report else {"no_speech": True},
