@@ -16,3 +16,10 @@ class CoachError(Exception):
         self.message = message
         self.hint = hint
         super().__init__(f"{message} ({hint})" if hint else message)
+
+
+class NoSpeech(CoachError):
+    """The audio holds no speech. `coach transcribe` still prints its (empty) transcript, so
+    this exits 1 ("nothing heard"), not 2 ("could not run")."""
+
+    exit_code = 1

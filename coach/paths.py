@@ -20,20 +20,29 @@ def data_dir(create: bool = True) -> Path:
 
         path = Path(user_data_dir(APP, appauthor=False))
     if create:
-        try:
-            path.mkdir(mode=0o700, parents=True, exist_ok=True)
-        except OSError as exc:
-            raise CoachError(
-                f"cannot create the data dir {path}: {exc.strerror}",
-                hint="set COACH_HOME to a writable folder",
-            ) from None
+        _private_dir(path, "the data dir")
     return path
+
+
+def _private_dir(path: Path, what: str) -> None:
+    """Create ``path`` (0700) or check an existing one is a folder we can write in."""
+    try:
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except FileExistsError:
+        raise CoachError(f"{what} {path} is a file, not a folder",
+                         hint="set COACH_HOME to a folder") from None
+    except OSError as exc:
+        raise CoachError(f"cannot create {what} {path}: {exc.strerror}",
+                         hint="set COACH_HOME to a writable folder") from None
+    if not os.access(path, os.W_OK | os.X_OK):
+        raise CoachError(f"{what} {path} is not writable",
+                         hint="set COACH_HOME to a writable folder, or fix its permissions")
 
 
 def cache_dir() -> Path:
     """Derived files that can be rebuilt (e.g. the joined ``base`` model)."""
     path = data_dir() / "cache"
-    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    _private_dir(path, "the cache folder")
     return path
 
 

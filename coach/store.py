@@ -264,11 +264,16 @@ class Store:
         stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
         target = folder / f"coach-{stamp}-before-{before}.db"
         _private_file(target)
+        # Read through a second connection: we hold the write lock, so it sees exactly the last
+        # committed state and nobody can commit meanwhile (in WAL mode readers are not blocked).
+        # Backing up from the connection inside its own write transaction would spin forever.
+        source = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S)
         copy = sqlite3.connect(target)
         try:
-            self._db.backup(copy)
+            source.backup(copy)
         finally:
             copy.close()
+            source.close()
         return target
 
     # --- recordings ------------------------------------------------------------------------

@@ -48,6 +48,7 @@ class StreamingTranscriber:
         self._speaking = False  # the VAD saw speech still going on at the last step
         self.error: BaseException | None = None
         self.background_seconds = 0.0  # CPU time spent while the user was speaking
+        self.stop_stats: dict[str, float] = {}
 
     # --- input ----------------------------------------------------------------------------
     def feed(self, block: np.ndarray) -> None:
@@ -138,13 +139,19 @@ class StreamingTranscriber:
     # --- the stop -------------------------------------------------------------------------
     def finish(self) -> Transcript:
         """Stop the background work, transcribe the tail, return the whole transcript."""
+        t0 = time.perf_counter()
         self._stop.set()
         with self._work_lock:
             pass  # wait for a window in progress
         if self._thread is not None:
             self._thread.join()
+        t1 = time.perf_counter()
         audio = self.audio()
+        done_before = self._committed
         self._step(final=True)
+        self.stop_stats = {"wait_s": t1 - t0, "tail_s": time.perf_counter() - t1,
+                           "tail_audio_s": audio.size / SAMPLE_RATE - done_before,
+                           "windows": float(len(self._parts))}
         total = audio.size / SAMPLE_RATE
         speech = tuple(self._spans)
         if sum(s.seconds for s in speech) < self.transcriber.options.vad.min_total_speech_s:

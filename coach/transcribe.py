@@ -12,6 +12,10 @@ How (measured in ``bench/recognition.py``; figures in bench/README.md):
    (Whisper may invent a trailing "Uh" over silence), and times are made monotonic.
 4. If Whisper stops early inside a window (it sometimes ends a window after one sentence), the
    untranscribed speech is transcribed again on its own.
+5. An English-only model cannot tell which language it heard: it writes English-looking words
+   for French too. When its output looks implausible (`looks_unreliable`), the multilingual
+   ``base`` model's language detection runs on the first 30 s of speech (`spoken_language`) and
+   the transcript records the language it found, so commands can say so.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 
@@ -34,6 +38,83 @@ from coach.vad import VadOptions, plan_chunks, speech_spans
 FILLER_PROMPT = "Um, uh, hmm, er, ah."
 
 Progress = Callable[[str, float], None]  # (stage, fraction 0..1)
+
+#: tiny.en on speech in another language: low word confidence, or few words for the speech
+#: heard. Measured (tests/test_bad_input.py): the English fixtures have a mean word probability
+#: of 0.92-0.95 and 2.9-3.4 words per second of speech; espeak-ng English 0.63 and 3.4;
+#: espeak-ng French, German and Spanish 0.00-0.36, and Spanish only 0.1 words per second.
+#: Crossing either line only costs a language check; it never rejects an answer by itself.
+SUSPECT_PROBABILITY = 0.7
+SUSPECT_WORDS_PER_S = 1.5
+#: Nobody says more than 5 words a second for long; a loop of invented words does.
+FAST_WORDS_PER_S = 5.0
+#: Whisper's compression-ratio threshold for repetitive (hallucinated) text.
+SUSPECT_COMPRESSION = 2.4
+#: Speech given to language detection (one Whisper window).
+DETECT_SECONDS = 30.0
+#: The detected language must be at least this likely before coach says "not English".
+DETECT_CONFIDENCE = 0.5
+LANGUAGE_NAMES = {
+    "en": "English", "fr": "French", "de": "German", "es": "Spanish", "it": "Italian",
+    "pt": "Portuguese", "nl": "Dutch", "pl": "Polish", "ru": "Russian", "uk": "Ukrainian",
+    "tr": "Turkish", "ar": "Arabic", "hi": "Hindi", "zh": "Chinese", "ja": "Japanese",
+    "ko": "Korean", "sv": "Swedish", "da": "Danish", "no": "Norwegian", "fi": "Finnish",
+    "cs": "Czech", "el": "Greek", "he": "Hebrew", "hu": "Hungarian", "ro": "Romanian",
+    "id": "Indonesian", "vi": "Vietnamese", "th": "Thai", "fa": "Persian", "ca": "Catalan",
+}
+
+
+def language_name(code: str) -> str:
+    return LANGUAGE_NAMES.get(code, f"language {code!r}")
+
+
+def looks_unreliable(transcript: Transcript) -> bool:
+    """Does an English-only model's transcript look like it was not English speech?"""
+    if transcript.no_speech or not transcript.speech:
+        return False
+    speech_s = sum(s.seconds for s in transcript.speech)
+    if not transcript.words:
+        return speech_s >= 2.0
+    mean_p = sum(w.probability for w in transcript.words) / len(transcript.words)
+    rate = len(transcript.words) / speech_s
+    return (mean_p < SUSPECT_PROBABILITY or not SUSPECT_WORDS_PER_S <= rate <= FAST_WORDS_PER_S
+            or _repetitive(transcript.text))
+
+
+def _repetitive(text: str) -> bool:
+    """A decoding loop ("I don't know if I'm going to ... I don't know if ..."): text that
+    compresses far better than speech does (Whisper's own hallucination test)."""
+    import zlib
+
+    data = text.encode("utf-8")
+    return len(data) >= 200 and len(data) / len(zlib.compress(data)) > SUSPECT_COMPRESSION
+
+
+def speech_clip(audio: np.ndarray, speech: Sequence[Span],
+                seconds: float = DETECT_SECONDS) -> np.ndarray:
+    """The first ``seconds`` of speech, silences left out (what language detection hears)."""
+    parts, left = [], int(seconds * SAMPLE_RATE)
+    for s in speech:
+        a = audio[int(s.start * SAMPLE_RATE): int(s.end * SAMPLE_RATE)][:left]
+        parts.append(a)
+        left -= a.size
+        if left <= 0:
+            break
+    return np.concatenate(parts) if parts else audio[: int(seconds * SAMPLE_RATE)]
+
+
+def spoken_language(audio: np.ndarray, speech: Sequence[Span],
+                    model: str = "base") -> tuple[str, float]:
+    """(language code, probability) from a multilingual model's language detection.
+
+    Costs one model load (~0.5 s; the first use of ``base`` also joins its files once) and one
+    encoder pass over at most 30 s of speech (~0.7 s on 2 cores).
+    """
+    detector = Transcriber(TranscribeOptions(model=model))
+    if detector.info.english_only:
+        raise CoachError(f"{model} cannot detect languages", hint="use --model base")
+    language, probability, _ = detector.load().detect_language(speech_clip(audio, speech))
+    return str(language), float(probability)
 
 
 @dataclass(frozen=True)
@@ -139,6 +220,24 @@ class Transcriber:
             progress("transcribing", 1.0)
         return self.assemble(parts, speech, total, hotwords, prompt)
 
+    def check_language(self, audio: np.ndarray, transcript: Transcript) -> Transcript:
+        """The transcript with the language actually spoken, for English-only models.
+
+        Multilingual models detect it while transcribing. For tiny.en the language is assumed;
+        when the output looks implausible (`looks_unreliable`) the ``base`` model checks it.
+        Without the base model installed the assumption stands (nothing to check with).
+        """
+        if not self.info.english_only or self.options.language or \
+                not looks_unreliable(transcript):
+            return transcript
+        try:
+            language, probability = spoken_language(audio, transcript.speech)
+        except CoachError:
+            return transcript
+        if language == "en" or probability < DETECT_CONFIDENCE:
+            return transcript
+        return replace(transcript, language=language, language_probability=probability)
+
     @property
     def default_language(self) -> str | None:
         """None means: detect it (multilingual models only)."""
@@ -173,12 +272,20 @@ class Transcriber:
         )
         words: list[Word] = []
         segments: list[Segment] = []
+        # `segs` is lazy: each item may cost another decoding pass. Once Whisper has reached
+        # the end of the last speech in this window, stop asking: what is left is silence,
+        # where it would only fall back through the temperatures to invent "Thank you.".
+        speech_end = max((s.end for s in speech if chunk.start < s.end <= chunk.end + 0.05),
+                         default=chunk.end) - chunk.start
         for seg in segs:
             segments.append(Segment(seg.start + chunk.start, seg.end + chunk.start,
                                     seg.text.strip()))
             for w in seg.words or ():
                 words.append(Word(w.word, w.start + chunk.start, w.end + chunk.start,
                                   float(w.probability)))
+            reached = max(seg.end, seg.words[-1].end if seg.words else 0.0)
+            if reached >= speech_end - 0.25:
+                break
         # Whisper sometimes closes a window early; transcribe any speech it left out.
         last = words[-1].end if words else chunk.start
         left = sum(max(0.0, min(s.end, chunk.end) - max(s.start, last)) for s in speech)

@@ -55,7 +55,7 @@ def test_user_mistakes_are_one_line_and_non_zero(tmp_path: Path) -> None:
     cases = [
         (("transcribe", "missing.wav"), "coach: error: no such file: missing.wav (check the path)"),
         (("transcribe", str(text)),
-         f"coach: error: cannot decode {text}: not a readable audio wav"),
+         f"coach: error: {text} is a text file, not audio"),
         (("transcribe", str(FIXTURES / "attention_clean.flac"), "--model", "huge"),
          "coach: error: unknown model 'huge'"),
         (("bank", "show", "kv-cache-why-critical"), "coach: error: no question with id "

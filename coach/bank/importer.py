@@ -20,6 +20,7 @@ apply to it.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import re
 from collections import Counter
@@ -1352,23 +1353,30 @@ def import_file(path: Path, *, embedder: Embedder, existing: Iterable[Question] 
 
 
 def _write_private(target: Path, text: str) -> Path:
+    import errno
     import os
 
     from coach.bank.load import load_file
 
+    tmp = target.with_name(f".{target.name}.tmp")
     try:
         target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        tmp = target.with_name(f".{target.name}.tmp")
         tmp.unlink(missing_ok=True)  # so the file below is created, with our permissions
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())  # a full disk shows up here, not after the rename
         _, problems = load_file(tmp)  # an emitter bug must never leave a broken file behind
         if problems:
             tmp.unlink()
             raise CoachError(f"internal error: the imported file does not check: {problems[0]}")
         os.replace(tmp, target)
     except OSError as exc:
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)  # never leave half a file behind
+        full = exc.errno in (errno.ENOSPC, errno.EDQUOT)
         raise CoachError(f"cannot write {target}: {exc.strerror}",
-                         hint="pass --out with a writable path") from None
+                         hint="free some disk space, or pass --out with a path on another disk"
+                         if full else "pass --out with a writable path") from None
     return target

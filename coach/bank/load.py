@@ -282,9 +282,27 @@ def _parse_error_line(exc: Exception, default: int) -> int:
     return int(m.group(1)) + default - 1 if m else default
 
 
+_KEY = re.compile(r"^\s*([A-Za-z0-9_-]+)\s*=")
+
+
+def _syntax_problem(name: str, lines: list[str], exc: Exception, first: int) -> Problem:
+    """A TOML syntax error as file line (not entry line) and, when the line sets a key, the
+    field it was setting."""
+    line = _parse_error_line(exc, first)
+    text = lines[line - 1] if 0 < line <= len(lines) else ""
+    key = _KEY.match(text)
+    message = _TOML_LINE.sub(f"at line {line}", str(exc))
+    return Problem(name, line, key.group(1) if key else "", f"invalid TOML: {message}")
+
+
 def load_file(path: Path) -> tuple[list[Question], list[Problem]]:
     """Load one bank file. Never raises for bad content: problems are returned."""
     name = str(path)
+    if path.suffix.lower() in (".yaml", ".yml", ".json"):
+        # Only TOML is read, with tomllib (data only: nothing in a file is ever executed).
+        return [], [Problem(name, 1, "", f"bank files are TOML, not "
+                            f"{path.suffix.lstrip('.').upper()}: convert it to a .toml file "
+                            "(bank/README.md shows the format)")]
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
@@ -310,15 +328,15 @@ def load_file(path: Path) -> tuple[list[Question], list[Problem]]:
                                            "tables, each starting on its own header line")]
         raws = list(zip(entries, chunks, strict=True))
     except tomllib.TOMLDecodeError as whole:
+        all_lines = text.splitlines()
         if not chunks:
-            return [], [Problem(name, _parse_error_line(whole, 1), "", f"invalid TOML: {whole}")]
+            return [], [_syntax_problem(name, all_lines, whole, 1)]
         for chunk in chunks:
             try:
                 part = tomllib.loads("\n".join(chunk.lines))
                 raws.append((part["question"][0], chunk))
             except tomllib.TOMLDecodeError as exc:
-                line = _parse_error_line(exc, chunk.start)
-                problems.append(Problem(name, line, "", f"invalid TOML: {exc}"))
+                problems.append(_syntax_problem(name, all_lines, exc, chunk.start))
     questions = []
     for raw, chunk in raws:
         entry = _Entry(raw, chunk, name)
@@ -335,7 +353,9 @@ def bank_files(dirs: Iterable[Path]) -> list[Path]:
         if d.is_file():
             files.append(d)
         elif d.is_dir():
-            files.extend(sorted(d.glob("*.toml")))
+            # YAML files are listed too, so a user who wrote one hears why it does not load.
+            files.extend(sorted(f for f in d.iterdir()
+                                if f.suffix.lower() in (".toml", ".yaml", ".yml")))
     return files
 
 

@@ -64,6 +64,16 @@ def _bank(paths: list[Path] | None = None):
     return load_bank(paths)
 
 
+def usable_bank():
+    """The bank for commands that use it (not `bank check`): when some entries did not load,
+    one note on stderr says so and where to look, and the rest is used."""
+    bank = _bank()
+    if bank.problems:
+        print(f"coach: note: {len(bank.problems)} problem(s) in bank files (see `coach bank "
+              "check`); using the entries that loaded", file=sys.stderr)
+    return bank
+
+
 def resolve_question(bank, qid: str):
     """The entry with this id, or a CoachError that suggests the closest ids."""
     q = bank.get(qid)
@@ -77,7 +87,7 @@ def resolve_question(bank, qid: str):
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    bank = _bank()
+    bank = usable_bank()
     qs = [q for q in bank.questions
           if (not args.topic or q.topic == args.topic)
           and (not args.mode or q.mode.value == args.mode)]
@@ -97,7 +107,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 def cmd_show(args: argparse.Namespace) -> int:
     from coach.bank.render import question_to_dict, render_question
 
-    q = resolve_question(_bank(), args.id)
+    q = resolve_question(usable_bank(), args.id)
     if args.json:
         print(json.dumps(question_to_dict(q), indent=2))
     else:
@@ -123,13 +133,12 @@ def cmd_search(args: argparse.Namespace) -> int:
         raise CoachError("the search query is empty", hint='e.g. coach bank search "kv cache"')
     if args.limit < 1:
         raise CoachError(f"--limit must be at least 1, not {args.limit}")
-    bank = _bank()
-    if bank.problems:
-        print(f"coach: note: {len(bank.problems)} problem(s) in bank files (see `coach bank "
-              "check`); searching the entries that loaded", file=sys.stderr)
+    bank = usable_bank()
     embedder = default_embedder()
     hits = search(bank.questions, query, embedder, args.limit)
-    embedder.save()  # the bank's embeddings are computed once, then read from the cache
+    from coach.commands.score import save_cache
+
+    save_cache(embedder)  # the bank's embeddings are computed once, then read from the cache
     if args.json:
         print(json.dumps([{"id": h.question.id, "question": h.question.question,
                            "score": h.score} for h in hits], indent=2))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 from pathlib import Path
 
@@ -37,27 +38,32 @@ def _read_text(path: Path) -> str:
     return text
 
 
+def save_cache(embedder) -> None:
+    """Keep new embeddings for next time; a full or read-only disk only costs that speed-up."""
+    with contextlib.suppress(OSError):
+        embedder.save()
+
+
 def run(args: argparse.Namespace) -> int:
     if bool(args.audio) == bool(args.text_file):
         raise CoachError("give either an audio file or --text-file, not both"
                          if args.audio else "nothing to score",
                          hint="coach score ANSWER.wav -q ID, or coach score --text-file "
                          "answer.txt -q ID")
-    from coach.bank.load import load_bank
-    from coach.commands.bank import resolve_question
+    from coach.commands.bank import resolve_question, usable_bank
     from coach.progress import Progress
 
-    question = resolve_question(load_bank(), args.question)
+    question = resolve_question(usable_bank(), args.question)
     progress = Progress()
     if args.text_file:
         from coach.score.text import from_text
 
         transcript = from_text(_read_text(args.text_file))
     else:
-        from coach.audio import decode
+        from coach.commands.transcribe import decode_answer, heard, no_speech
         from coach.transcribe import TranscribeOptions, Transcriber
 
-        audio = decode(args.audio)
+        audio = decode_answer(args.audio)
         transcriber = Transcriber(TranscribeOptions(model=args.model))
         progress("loading speech model")
         transcriber.load()
@@ -65,15 +71,18 @@ def run(args: argparse.Namespace) -> int:
                                             progress=progress)
         if transcript.no_speech:
             progress.done()
-            raise CoachError(f"no speech found in {args.audio}",
-                             hint="check the microphone level, or record the answer again")
+            err = no_speech(args.audio)
+            err.exit_code = 2  # nothing to score: the command could not do its job
+            raise err
+        progress("checking the language")
+        transcript = heard(transcriber, audio, transcript, args.audio, scoring=True)
     progress("loading sentence model")
     from coach.embed import default_embedder
     from coach.score.engine import score_answer
 
     embedder = default_embedder()
     report = score_answer(transcript, question, embedder)
-    embedder.save()
+    save_cache(embedder)
     progress.done()
     if args.json:
         print(json.dumps(report.to_dict(), indent=2))
