@@ -41,7 +41,8 @@ def verdict_text(a: Attempt) -> str:
         if a.report and a.report.get("no_speech"):
             return "no speech"
         return "partial" if not a.completed else "unscored"
-    text = VERDICTS.get(a.verdict, a.verdict)
+    verdict = str(a.verdict)
+    text = VERDICTS.get(verdict, verdict)
     return text if a.completed else f"{text}*"
 
 

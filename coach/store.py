@@ -182,15 +182,17 @@ class Store:
             from coach.paths import data_dir
 
             home = data_dir()
-        self.home = _private_dir(Path(home))
+        self.home = Path(home)
         self.path = self.home / DB_NAME
         self._lock = threading.RLock()
         try:
+            self.home.mkdir(mode=0o700, parents=True, exist_ok=True)
             _private_file(self.path)
             self._db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None,
                                        check_same_thread=False)
         except (OSError, sqlite3.Error) as exc:
-            raise CoachError(f"cannot open the attempts database {self.path}: {exc}",
+            why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            raise CoachError(f"cannot open the attempts database {self.path}: {why}",
                              hint="check the data dir is writable, or set COACH_HOME") from None
         try:
             self._db.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")

@@ -11,20 +11,21 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
 from coach.audio import SAMPLE_RATE
 from coach.transcribe import Transcriber, Window, build_prompt
-from coach.transcript import Span, Transcript
+from coach.transcript import Span, Transcript, Word
 from coach.vad import plan_chunks, speech_spans
 
 
 class StreamingTranscriber:
     def __init__(self, transcriber: Transcriber, hotwords: Sequence[str] = (),
                  min_window_s: float = 4.0, max_window_s: float = 15.0,
-                 settle_s: float = 0.8, step_s: float = 1.0, close_after_s: float = 1.5) -> None:
+                 settle_s: float = 0.8, step_s: float = 1.0, close_after_s: float = 1.5,
+                 on_words: Callable[[Sequence[Word]], None] | None = None) -> None:
         self.transcriber = transcriber
         self.hotwords = list(hotwords)
         self.prompt = build_prompt(transcriber.options.filler_prompt, hotwords)
@@ -34,6 +35,9 @@ class StreamingTranscriber:
         self.settle_s = settle_s
         self.step_s = step_s
         self.close_after_s = close_after_s
+        #: Called in the background with all words heard so far after each window, e.g. to
+        #: embed finished sentences before the stop.
+        self.on_words = on_words
         self._blocks: list[np.ndarray] = []
         self._samples = 0
         self._audio = np.zeros(0, np.float32)
@@ -135,6 +139,8 @@ class StreamingTranscriber:
             self.language = self.language or part.language
             self._parts.append(part)
             self._committed = chunk.end
+            if self.on_words is not None and not final:
+                self.on_words([w for p in self._parts for w in p.words])
 
     # --- the stop -------------------------------------------------------------------------
     def finish(self) -> Transcript:

@@ -21,6 +21,7 @@ import sqlite3
 import subprocess
 import sys
 import wave
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -543,8 +544,12 @@ def _fmt(text: str, m: Path, h: Path) -> str:
 
 
 @pytest.fixture
-def small_disk(tmp_path: Path):
+def small_disk(tmp_path: Path) -> Iterator[Path]:
     """A 4 MiB tmpfs (a disk that fills up quickly); unmounted afterwards."""
+    yield from mounted_tmpfs(tmp_path)
+
+
+def mounted_tmpfs(tmp_path: Path) -> Iterator[Path]:
     disk = tmp_path / "disk"
     disk.mkdir()
     made = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m,mode=0700", "tmpfs",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 import re
 from datetime import timezone
@@ -89,7 +90,7 @@ def test_marked_words_put_each_finding_where_it_was_said(attempts: list[Attempt]
     words = mark_words(long)
     report = long.report
     assert [w.text for w in words] == [w["text"].strip() for w in report["transcript"]["words"]]
-    assert all(a.start <= b.start for a, b in zip(words, words[1:], strict=False))
+    assert all(a.start <= b.start for a, b in itertools.pairwise(words))
     # Every filler item marks the word it starts at (multi-word fillers mark each word).
     items = report["delivery"]["fillers"]["items"]
     starts = {round(w.start, 2) for w in words if w.filler}

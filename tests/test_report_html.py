@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
-from html import unescape
 from datetime import timedelta, timezone
+from html import unescape
 from pathlib import Path
 
 import pytest

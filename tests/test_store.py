@@ -259,9 +259,18 @@ def test_a_database_from_a_newer_coach_is_refused(coach_home: Path) -> None:
 def test_a_file_that_is_not_a_database_is_one_clear_error(coach_home: Path) -> None:
     coach_home.mkdir(parents=True)
     (coach_home / "coach.db").write_bytes(b"this is not sqlite" * 100)
-    with pytest.raises(CoachError, match="cannot read the attempts database .*coach.db: file "
-                       "is not a database .move the file aside"):
+    with pytest.raises(CoachError, match=r"cannot read the attempts database .*coach\.db: file "
+                       r"is not a database \(move the file aside"):
         Store()
+
+
+def test_a_data_dir_that_cannot_be_created_is_one_clear_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    with pytest.raises(CoachError) as err:
+        Store(blocker / "home")
+    assert str(err.value) == (f"cannot open the attempts database {blocker}/home/coach.db: Not a "
+                              "directory (check the data dir is writable, or set COACH_HOME)")
 
 
 # --- two processes at once ----------------------------------------------------------------
