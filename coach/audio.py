@@ -25,6 +25,9 @@ MIN_PARTIAL_SECONDS = 1.0
 CLIP_LEVEL = 32440  # 99 % of full scale: resampling rounds clipped plateaus slightly down
 #: Warn when this share of samples is clipped (normalised speech has a handful, not 0.1 %).
 CLIPPED_WARN = 0.001
+#: Speech codecs need at least ~6 kbit/s: a file smaller than this per claimed second has a
+#: damaged header, not a long recording.
+MIN_BYTES_PER_S = 500
 #: Below this input rate, recognition loses the upper speech band (telephone audio is 8 kHz).
 LOW_RATE = 16000
 
@@ -118,9 +121,15 @@ def _not_audio(path: Path, exc: BaseException | None = None) -> CoachError:
                       f"{', '.join(SUPPORTED)}")
 
 
-def _too_long(path: Path, max_seconds: float) -> CoachError:
-    return CoachError(f"{path} is longer than {max_seconds / 60:.0f} minutes",
+def _too_long(path: Path, max_seconds: float, seconds: float | None = None) -> CoachError:
+    length = f" ({_hhmmss(seconds)})" if seconds is not None else ""
+    return CoachError(f"{path} is longer than {max_seconds / 60:.0f} minutes{length}",
                       hint="trim it to the answer")
+
+
+def _hhmmss(seconds: float) -> str:
+    s = int(seconds)
+    return f"{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}"
 
 
 def decode(path: str | Path, max_seconds: float = MAX_SECONDS) -> np.ndarray:
@@ -160,15 +169,20 @@ def decode_source(path: str | Path,
             if _looks_like_text(path):
                 raise _not_audio(path)
             raise CoachError(f"{path} has no audio stream", hint="give an audio file")
-        # The header's duration (microseconds) refuses an over-long file before decoding it.
-        if container.duration is not None and container.duration / 1e6 > max_seconds + 1:
-            raise _too_long(path, max_seconds)
+        # The header's duration (microseconds) refuses an over-long file before decoding it,
+        # when the file is big enough to hold that much audio (a damaged header can claim
+        # days; such a file is decoded, and the running count below still stops at the limit).
+        claimed = container.duration / 1e6 if container.duration is not None else 0.0
+        if claimed > max_seconds + 1 and path.stat().st_size >= claimed * MIN_BYTES_PER_S:
+            raise _too_long(path, max_seconds, claimed)
         stream = container.streams.audio[0]
         # WAV and FLAC headers state the exact length: less audio than that means a cut file.
         # (FFmpeg trims a WAV's duration to the file size, so read that header ourselves.)
         expected = _wav_header_seconds(path) if container.format.name == "wav" else (
             container.duration / 1e6 if container.duration is not None
             and container.format.name == "flac" else None)
+        if stream.codec_context is None:  # a damaged header names no usable codec
+            raise _not_audio(path)
         try:
             rate = int(stream.codec_context.sample_rate or 0)
             channels = int(stream.codec_context.channels or 0)

@@ -197,7 +197,6 @@ class Store:
         try:
             self._db.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
             self._db.execute("PRAGMA journal_mode = WAL")
-            self._db.execute("PRAGMA foreign_keys = ON")
             self._migrate()
         except sqlite3.DatabaseError as exc:
             self._db.close()
@@ -243,6 +242,8 @@ class Store:
         self._db.execute("CREATE TABLE IF NOT EXISTS migrations "
                          "(name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
         known = [name for name, _ in MIGRATIONS]
+        if {r[0] for r in self._db.execute("SELECT name FROM migrations")} == set(known):
+            return  # the usual case: current, and no write lock needed to find out
         with self._write() as db:
             # Read inside the write lock: another process may have migrated meanwhile.
             applied = {r[0] for r in db.execute("SELECT name FROM migrations")}

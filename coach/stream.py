@@ -101,8 +101,10 @@ class StreamingTranscriber:
             return
         spans = speech_spans(audio[int(self._vad_from * SAMPLE_RATE):],
                              self.transcriber.options.vad, offset=self._vad_from, gate=False)
-        settled = [s for s in spans if s.end <= boundary]
-        pending = [s for s in spans if s.end > boundary]
+        # At the stop everything is settled (comparing ends with the boundary there would
+        # drop speech that runs to the last sample by a floating-point hair).
+        settled = list(spans) if final else [s for s in spans if s.end <= boundary]
+        pending = [] if final else [s for s in spans if s.end > boundary]
         self._speaking = bool(pending)
         for s in settled:
             if self._spans and s.start <= self._spans[-1].end + 0.05:

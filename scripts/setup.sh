@@ -23,6 +23,8 @@ command -v python3 >/dev/null || need+=(python3)
 python3 -c 'import venv, ensurepip' 2>/dev/null || need+=(python3-venv)
 command -v espeak-ng >/dev/null || need+=(espeak-ng)
 { ldconfig -p 2>/dev/null || true; } | grep -q 'libportaudio.so.2' || need+=(libportaudio2)
+# The test suite drives a real headless Chromium (Debian's) for the HTML report.
+((dev)) && ! command -v chromium >/dev/null && need+=(chromium)
 if ((${#need[@]})); then
   if command -v apt-get >/dev/null && as_root true; then
     say "installing system packages: ${need[*]}"

@@ -407,8 +407,8 @@ ROWS: dict[str, Row | Any] = {  # Any: a row wrapped in pytest.param for its mar
         stdout_has=("dot product attention compares each query with every key",)),
     "audio-longer-than-45-minutes": Row(
         ("transcribe", "{m}/forty-six-minutes.wav"), 2,
-        "coach: error: {m}/forty-six-minutes.wav is longer than 45 minutes (trim it to the "
-        "answer)"),
+        "coach: error: {m}/forty-six-minutes.wav is longer than 45 minutes (0:46:00) (trim it "
+        "to the answer)"),
     "audio-french-with-tiny-en": Row(
         ("transcribe", "{m}/french.wav"), 2,
         "coach: error: {m}/french.wav sounds like French, not English: tiny.en only understands "

@@ -1003,7 +1003,8 @@ def _describe(items: Sequence[tuple[str, str]], picked: list[list[str]], embedde
                 best = max(hits, key=lambda s: float(vecs[index[s]] @ pv))
             concepts.append(Concept(
                 label=phrase,
-                description=_shorten(best),
+                # A question with no usable text has no sentence to quote (tests/test_fuzz.py)
+                description=_shorten(best).strip() or phrase,
                 aliases=_aliases(phrase, pairs),
                 weight=Weight.CORE if rank < n_core else Weight.BONUS,
             ))
@@ -1156,6 +1157,9 @@ def toml_string(value: str, indent: int = 0) -> str:
     lines: list[str] = []
     for paragraph in value.split("\n"):
         lines.extend(_wrap(_escape(paragraph), _WIDTH - 2))
+    # A line of text that starts like a table header ("[[question]]" in someone's notes) is
+    # still text to TOML, but the loader finds entries by their header lines: escape it.
+    lines = [re.sub(r"^(\s*)\[", r"\1\\u005b", line) for line in lines]
     return '"""\n' + "\n".join(lines) + '"""'
 
 

@@ -106,8 +106,12 @@ class _Chunk:
 
 
 def _split(text: str) -> list[_Chunk]:
-    lines = text.splitlines()
+    # TOML's lines end at "\n" only: str.splitlines() would also break at \f, \x1c, \u2028...
+    # and number the lines differently from the parser and from editors.
+    lines = text.split("\n")
     starts = [i for i, line in enumerate(lines) if _HEADER.match(line)]
+    if not starts:  # an empty file, or only comments (tests/test_fuzz.py found this)
+        return []
     return [
         _Chunk(lines[s:e], s + 1)
         for s, e in zip(starts, [*starts[1:], len(lines)], strict=True)
@@ -328,7 +332,7 @@ def load_file(path: Path) -> tuple[list[Question], list[Problem]]:
                                            "tables, each starting on its own header line")]
         raws = list(zip(entries, chunks, strict=True))
     except tomllib.TOMLDecodeError as whole:
-        all_lines = text.splitlines()
+        all_lines = text.split("\n")
         if not chunks:
             return [], [_syntax_problem(name, all_lines, whole, 1)]
         for chunk in chunks:

@@ -28,8 +28,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     h.add_argument("--json", action="store_true", help="print a JSON list of attempt summaries")
     h.set_defaults(handler=cmd_history)
 
-    r = sub.add_parser("review", help="review one attempt: marked transcript, model answer, "
-                       "what changed",
+    r = sub.add_parser("review", help="one attempt, marked up, beside the model answer",
                        description="Show one attempt (default: the latest): the transcript with "
                        "fillers, hedges and long pauses marked and covered ideas where you said "
                        "them, the missed ideas, the model answer beside it, and what changed "

@@ -57,7 +57,9 @@ def score_timing(t: Transcript, target_s: int, first_core_concept_s: float | Non
     if not t.words:
         return TimingResult(0.0, 0.0, target_s, 0.0, "short", None, None, 0.0, 0.0, 0.0,
                             "dragging", (), (), baseline_wpm, not t.timed)
-    first, last = t.words[0].start, t.words[-1].end
+    # Times before the start of the recording (a damaged or hand-edited transcript) count
+    # as its start: a duration is never negative.
+    first, last = max(0.0, t.words[0].start), max(0.0, t.words[-1].end)
     duration = last
     ratio = duration / target_s if target_s else 0.0
     lo, hi = o.on_time_band
