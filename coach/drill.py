@@ -19,7 +19,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from coach import __version__, trace
+from coach import __version__, inuse, trace
 from coach.audio import rms_dbfs
 from coach.bank.model import Question
 from coach.errors import CoachError
@@ -207,14 +207,16 @@ def bank_version(question: Question) -> str:
     return hashlib.sha1(json.dumps(data, sort_keys=True).encode()).hexdigest()[:12]
 
 
-def _record(ctx: Context, question: Question, wav: StreamingWav, stream: Any) -> str:
-    """Capture until a stop condition; returns what stopped it."""
+def _record(ctx: Context, question: Question, wav: StreamingWav,
+            stream: Any) -> tuple[str, CoachError | None]:
+    """Capture until a stop condition; returns what stopped it (and a device error)."""
     limit = ctx.options.limit_for(question.target_s)
     live = LiveLine(question.target_s, ctx.out, interactive=ctx.interactive)
     if ctx.keys:
         ctx.keys.drain()
     mic = ctx.new_mic()
     stopped = "end"
+    device_error: CoachError | None = None
     heard_speech = False
     try:
         for block in mic.blocks():
@@ -240,17 +242,17 @@ def _record(ctx: Context, question: Question, wav: StreamingWav, stream: Any) ->
         mic.stop()
         stopped = "interrupt"
     except CoachError as err:
-        # The device went away: keep what was said and score it.
+        # The device went away: keep what was said, score it, then report the error.
         mic.stop()
-        live.close(f"coach: {err}")
         stopped = "device"
+        device_error = err
     finally:
         wav.close()
     note = {"enter": "stopped", "silence": "stopped after a silence", "limit": "hard limit "
             "reached", "end": "end of the recording", "interrupt": "interrupted: keeping the "
             "partial answer", "device": "microphone lost: keeping the partial answer"}[stopped]
     live.close(f"■ {mmss(wav.seconds)} recorded ({note})")
-    return stopped
+    return stopped, device_error
 
 
 def embed_finished_sentences(engines: Any) -> Callable[[Sequence[Any]], None]:
@@ -305,12 +307,25 @@ def run_round(ctx: Context, question: Question, spoken: str | None = None) -> Ro
     ctx.engines.transcriber.load()
     stream = StreamingTranscriber(ctx.engines.transcriber, question.key_terms(),
                                   on_words=embed_finished_sentences(ctx.engines)).start()
-    stopped = _record(ctx, question, wav, stream)
+    # Held until the attempt is saved: another coach process must not take this answer
+    # for a crashed one and "recover" it while it is still being recorded.
+    with inuse.hold(audio_path):
+        result, device_error = _finish_round(ctx, question, wav, stream, attempt_id,
+                                             audio_path)
+    _show(ctx, result)
+    if device_error is not None:
+        raise device_error  # after the partial answer is saved and shown
+    return result
+
+
+def _finish_round(ctx: Context, question: Question, wav: StreamingWav, stream: Any,
+                  attempt_id: int, audio_path: Path) -> tuple[RoundResult, CoachError | None]:
+    stopped, device_error = _record(ctx, question, wav, stream)
     t0 = time.perf_counter()
     try:
         transcript = stream.finish()
     except KeyboardInterrupt:
-        out.write("coach: interrupted again: the recording is saved; score it later with "
+        ctx.out.write("coach: interrupted again: the recording is saved; score it later with "
                   f"`coach score {audio_path} -q {question.id}`\n")
         raise
     report = None
@@ -328,8 +343,7 @@ def run_round(ctx: Context, question: Question, spoken: str | None = None) -> Ro
                              report.to_dict() if report else {"no_speech": True},
                              completed=completed)
     result = RoundResult(question, attempt_id, transcript, report, stopped, audio_path, latency)
-    _show(ctx, result)
-    return result
+    return result, device_error
 
 
 def _asdict(obj: Any) -> dict[str, Any]:

@@ -39,11 +39,12 @@ FILLER_PROMPT = "Um, uh, hmm, er, ah."
 
 Progress = Callable[[str, float], None]  # (stage, fraction 0..1)
 
-#: tiny.en on speech in another language: low word confidence, or few words for the speech
-#: heard. Measured (tests/test_bad_input.py): the English fixtures have a mean word probability
-#: of 0.92-0.95 and 2.9-3.4 words per second of speech; espeak-ng English 0.63 and 3.4;
-#: espeak-ng French, German and Spanish 0.00-0.36, and Spanish only 0.1 words per second.
-#: Crossing either line only costs a language check; it never rejects an answer by itself.
+#: tiny.en on speech in another language: low word confidence, too few or too many words for
+#: the speech heard, or a repetition loop. Measured on the audio fixtures (mean word probability
+#: 0.92-0.95, 2.9-3.4 words per second of speech) and on espeak-ng speech: English 0.63 and
+#: 3.4; French, German and Spanish 0.00-0.48, 0.1-5.9 words per second, loops like "Lee, Lee,
+#: Lee". Crossing a line only costs a language check (~1.5-2 s and ~260 MB more, measured on 2
+#: cores); it never rejects an answer by itself. Clean English answers never pay it.
 SUSPECT_PROBABILITY = 0.7
 SUSPECT_WORDS_PER_S = 1.5
 #: Nobody says more than 5 words a second for long; a loop of invented words does.

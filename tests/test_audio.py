@@ -55,7 +55,7 @@ def test_8k_telephone_audio_is_upsampled(tmp_path: Path, clean: np.ndarray) -> N
     [
         (lambda p: p, "no such file"),
         (lambda p: (p.write_bytes(b""), p)[1], "is empty (0 bytes)"),
-        (lambda p: (p.write_text("hello, this is text"), p)[1], "cannot decode"),
+        (lambda p: (p.write_text("hello, this is text"), p)[1], "is a text file, not audio"),
         (lambda p: (p.mkdir(), p)[1], "is a folder"),
     ],
     ids=["missing", "empty", "text-renamed-wav", "folder"],

