@@ -329,7 +329,13 @@ def _finish_round(ctx: Context, question: Question, wav: StreamingWav, stream: A
                   f"`coach score {audio_path} -q {question.id}`\n")
         raise
     report = None
-    if not transcript.no_speech:
+    # tiny.en hears any language as (bad) English; when its output looks implausible the
+    # base model checks what was spoken (free for a plausible English answer).
+    transcript = ctx.engines.transcriber.check_language(stream.audio(), transcript)
+    if transcript.language != "en":
+        ctx.out.write(f"This answer sounds like it is not in English ({transcript.language}): "
+                      "coach scores English answers only. It is saved unscored.\n")
+    elif not transcript.no_speech:
         from coach.score.engine import score_answer
 
         baseline = ctx.store.usual_wpm()

@@ -81,9 +81,17 @@ class SentenceEmbedder:
         """Write the on-disk cache atomically (only when something new was embedded)."""
         if self._cache_file is None or not self._cache_dirty:
             return
+        import os
+
         tmp = self._cache_file.with_suffix(".tmp.npz")
-        np.savez(tmp, **self._memo)  # type: ignore[arg-type]
-        tmp.replace(self._cache_file)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # private from birth
+        try:
+            with os.fdopen(fd, "wb") as f:
+                np.savez(f, **self._memo)  # type: ignore[arg-type]
+            tmp.replace(self._cache_file)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
         self._cache_dirty = False
 
 
