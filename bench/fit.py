@@ -74,9 +74,7 @@ def with_weights(o: ScoreOptions, **kw: float) -> ScoreOptions:
 def main() -> None:
     emb = default_embedder()
     cal, held = data("calibration"), data("heldout")
-    best = ScoreOptions(semantic_low=0.34, covered_credit=0.4, explained_similarity=0.46,
-                        red_flag_similarity=0.7, relevance_floor=0.5, relevance_share=0.3,
-                        red_flag_penalty=10.0)
+    best = ScoreOptions()  # continue from the options in use (the last fit's result)
     best_val = objective(cal, best, emb)
     print(f"start: rho {best_val[1]:.3f} agree {best_val[2]:.3f}")
     for sweep in range(2):

@@ -14,7 +14,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
@@ -302,7 +302,7 @@ def run_round(ctx: Context, question: Question, spoken: str | None = None) -> Ro
     wav = StreamingWav(audio_path)
     attempt_id = ctx.store.begin_attempt(
         question.id, question.topic, question.mode.value, started, audio_path,
-        {"round": _asdict(ctx.options), "spoken": text}, {"coach": __version__},
+        {"round": asdict(ctx.options), "spoken": text}, {"coach": __version__},
         bank_version(question))
     ctx.engines.transcriber.load()
     stream = StreamingTranscriber(ctx.engines.transcriber, question.key_terms(),
@@ -350,12 +350,6 @@ def _finish_round(ctx: Context, question: Question, wav: StreamingWav, stream: A
                              completed=completed)
     result = RoundResult(question, attempt_id, transcript, report, stopped, audio_path, latency)
     return result, device_error
-
-
-def _asdict(obj: Any) -> dict[str, Any]:
-    from dataclasses import asdict
-
-    return asdict(obj)
 
 
 def _show(ctx: Context, r: RoundResult) -> None:
