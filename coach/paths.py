@@ -46,6 +46,20 @@ def cache_dir() -> Path:
     return path
 
 
+def model_cache_dir() -> Path:
+    """Model files coach derives once (the joined ``base``, the ONNX embedder).
+
+    ``$COACH_MODEL_CACHE`` overrides it (several data dirs can share one); by default it is
+    the data dir's cache folder.
+    """
+    env = os.environ.get("COACH_MODEL_CACHE")
+    if not env:
+        return cache_dir()
+    path = Path(env).expanduser()
+    _private_dir(path, "the model cache folder")
+    return path
+
+
 def shipped_bank_dir() -> Path:
     """The bank that comes with coach (``$COACH_BANK`` overrides it)."""
     env = os.environ.get("COACH_BANK")

@@ -142,6 +142,11 @@ class TranscribeOptions:
     #: escape from repetition loops at two thirds of the cost (bench/recognition.py).
     temperatures: tuple[float, ...] = (0.0, 0.4, 0.8)
     chunk_s: float = 28.0
+    #: Decode Whisper's timestamp tokens. Off: each window is decoded as one segment, so
+    #: Whisper never seeks inside a window and re-encodes its rest (an extra 30-s encoder
+    #: pass in about half the windows); word times still come from cross-attention
+    #: alignment, and the retry below covers a window it ends early (bench/recognition.py).
+    timestamp_tokens: bool = False
     #: Re-transcribe a window's tail when this much speech follows Whisper's last word.
     retry_tail_s: float = 1.5
     vad: VadOptions = field(default_factory=VadOptions)
@@ -270,6 +275,7 @@ class Transcriber:
             a, language=language, beam_size=self.options.beam_size, word_timestamps=True,
             vad_filter=False, initial_prompt=prompt, condition_on_previous_text=False,
             temperature=list(self.options.temperatures),
+            without_timestamps=not self.options.timestamp_tokens,
         )
         words: list[Word] = []
         segments: list[Segment] = []

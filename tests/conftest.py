@@ -12,6 +12,16 @@ ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "audio_fixtures"
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """One model cache for the whole run (and the coach processes tests start): the ONNX
+    embedder is exported and the base model joined once, not once per test."""
+    import os
+    import tempfile
+
+    if "COACH_MODEL_CACHE" not in os.environ:
+        os.environ["COACH_MODEL_CACHE"] = tempfile.mkdtemp(prefix="coach-model-cache-")
+
+
 @pytest.fixture(autouse=True)
 def coach_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     home = tmp_path / "coach-home"

