@@ -2,6 +2,7 @@
 
     python -m bench.latency            # 30 s, 2 min, 5 min answers, 3 runs each (~25 min)
     python -m bench.latency --quick    # 30 s and 2 min, 2 runs each (~6 min)
+    python -m bench.latency --lengths 300 --runs 3   # one row only
 
 Each answer is replayed in real time through the file-backed microphone (`FileMic`) into the
 streaming transcriber, as in `coach drill`. At the stop we time (a) the streaming path:
@@ -51,8 +52,10 @@ def main() -> None:
     p.add_argument("--quick", action="store_true")
     p.add_argument("--runs", type=int)
     p.add_argument("--speed", type=float, default=1.0, help="replay speed (1 = real time)")
+    p.add_argument("--lengths", type=int, nargs="+", metavar="SECONDS",
+                   help="answer lengths to run (default 30 120 300; --quick: 30 120)")
     args = p.parse_args()
-    lengths = [30, 120] if args.quick else [30, 120, 300]
+    lengths = args.lengths or ([30, 120] if args.quick else [30, 120, 300])
     runs = args.runs or (2 if args.quick else 3)
     print(f"machine: {machine()}")
     question = load_bank().get(QUESTION)

@@ -142,11 +142,15 @@ class TranscribeOptions:
     #: escape from repetition loops at two thirds of the cost (bench/recognition.py).
     temperatures: tuple[float, ...] = (0.0, 0.4, 0.8)
     chunk_s: float = 28.0
-    #: Decode Whisper's timestamp tokens. Off: each window is decoded as one segment, so
-    #: Whisper never seeks inside a window and re-encodes its rest (an extra 30-s encoder
-    #: pass in about half the windows); word times still come from cross-attention
-    #: alignment, and the retry below covers a window it ends early (bench/recognition.py).
+    #: Decode Whisper's timestamp tokens in every window. By default only windows shorter
+    #: than `untimed_from_s` get them. A long window is decoded as one segment without them,
+    #: so Whisper never seeks inside it and re-encodes its rest (an extra 30-s encoder pass
+    #: in about half the windows); word times still come from cross-attention alignment, and
+    #: the retry below covers a window it ends early (bench/recognition.py). A short window
+    #: is mostly padding silence: without timestamps to stop at, Whisper goes on into it and
+    #: invents "Thanks.", so short windows (the drill's streaming ones) keep them.
     timestamp_tokens: bool = False
+    untimed_from_s: float = 24.0
     #: Re-transcribe a window's tail when this much speech follows Whisper's last word.
     retry_tail_s: float = 1.5
     vad: VadOptions = field(default_factory=VadOptions)
@@ -275,7 +279,8 @@ class Transcriber:
             a, language=language, beam_size=self.options.beam_size, word_timestamps=True,
             vad_filter=False, initial_prompt=prompt, condition_on_previous_text=False,
             temperature=list(self.options.temperatures),
-            without_timestamps=not self.options.timestamp_tokens,
+            without_timestamps=not (self.options.timestamp_tokens
+                                    or chunk.end - chunk.start < self.options.untimed_from_s),
         )
         words: list[Word] = []
         segments: list[Segment] = []

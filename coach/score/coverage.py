@@ -247,6 +247,15 @@ def _negated(tokens: Sequence[str]) -> bool:
     return any(t in NEGATIONS or t.endswith("n't") for t in tokens)
 
 
+def states_cue(tokens: Sequence[str], cue: str) -> bool:
+    """Does this sentence (normalised tokens) say the cue phrase, not negated just before it?"""
+    c = norm_tokens(cue)
+    if not c or _negated(c):
+        return False
+    return any(tokens[i : i + len(c)] == c and not _negated(tokens[max(0, i - 4) : i])
+               for i in range(len(tokens) - len(c) + 1))
+
+
 def _red_flags(flags: Sequence[RedFlag], sents: Sequence[Sentence], sent_embs: np.ndarray,
                flag_embs: np.ndarray, correct: np.ndarray,
                o: ScoreOptions) -> list[RedFlagHit]:
@@ -258,16 +267,8 @@ def _red_flags(flags: Sequence[RedFlag], sents: Sequence[Sentence], sent_embs: n
         found: RedFlagHit | None = None
         for s in sents:
             toks = norm_tokens(s.text)
-            for cue in flag.cues:
-                c = norm_tokens(cue)
-                for i in range(len(toks) - len(c) + 1):
-                    if c and toks[i : i + len(c)] == c and not _negated(toks[max(0, i - 4) : i]) \
-                            and not _negated(c):
-                        found = RedFlagHit(flag.label, flag.statement, s.text, s.start, "cue", 1.0)
-                        break
-                if found:
-                    break
-            if found:
+            if any(states_cue(toks, cue) for cue in flag.cues):
+                found = RedFlagHit(flag.label, flag.statement, s.text, s.start, "cue", 1.0)
                 break
         if found is None and len(sents):
             sims = sent_embs @ flag_embs[k]
