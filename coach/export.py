@@ -32,7 +32,21 @@ def to_json(attempts: Sequence[Attempt]) -> str:
                       indent=2)
 
 
+#: A spreadsheet runs a cell that starts with one of these as a formula (CSV injection): a
+#: transcript or a user's bank text could. Such text cells get a leading apostrophe.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
 def to_csv(attempts: Sequence[Attempt]) -> str:
+    """One row per attempt; text cells are made safe to open in a spreadsheet."""
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=CSV_COLUMNS, lineterminator="\n")
     writer.writeheader()
@@ -43,5 +57,5 @@ def to_csv(attempts: Sequence[Attempt]) -> str:
                    audio_path=str(a.audio_path) if a.audio_path else "",
                    bank_version=a.bank_version,
                    transcript=a.transcript.text if a.transcript else "")
-        writer.writerow({k: "" if row[k] is None else row[k] for k in CSV_COLUMNS})
+        writer.writerow({k: _cell(row[k]) for k in CSV_COLUMNS})
     return buf.getvalue()

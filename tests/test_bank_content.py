@@ -124,3 +124,32 @@ def test_every_seed_000_narrative_has_a_weak_answer(bank: Bank) -> None:
     narratives = [q for q in bank.questions if any(s.startswith("000:") for s in q.sources)]
     assert len(narratives) == 7
     assert [q.id for q in narratives if not q.weak_answer.strip()] == []
+
+
+def test_no_misconception_cue_is_said_by_any_correct_model_answer(bank: Bank) -> None:
+    """A cue must name the wrong claim only: if a correct model answer (of any entry) says it,
+    correct answers get flagged as misconceptions."""
+    from coach.score.coverage import states_cue
+    from coach.score.text import from_text, norm_tokens, sentences
+
+    correct = [(q.id, norm_tokens(s.text)) for q in bank.questions
+               for s in sentences(from_text(q.model_answer).words)]
+    generic = sorted({f"{q.id}: {cue!r} is said in the model answer of {qid}"
+                      for q in bank.questions for flag in q.red_flags for cue in flag.cues
+                      for qid, toks in correct if states_cue(toks, cue)})
+    assert generic == []
+
+
+def test_no_model_answer_states_one_of_its_own_misconceptions(bank: Bank) -> None:
+    """Cue or semantic: the real scorer, with the real embedder, on every entry's own answer."""
+    from coach.embed import SentenceEmbedder
+    from coach.score.coverage import score_coverage
+    from coach.score.text import from_text, sentences
+
+    embedder = SentenceEmbedder()
+    flagged = []
+    for q in bank.questions:
+        t = from_text(q.model_answer)
+        cov = score_coverage(t, q, tuple(sentences(t.words)), embedder)
+        flagged += [f"{q.id}: {f.label} ({f.how}) on {f.evidence!r}" for f in cov.red_flags]
+    assert flagged == []

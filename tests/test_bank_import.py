@@ -15,18 +15,16 @@ from hypothesis import strategies as st
 
 from coach.bank.importer import (
     ImportResult,
-    Parsed,
-    acronym_pairs,
     import_file,
     infer_archetype,
     infer_mode,
-    parse_document,
     parse_file,
-    question_to_toml,
-    toml_string,
 )
+from coach.bank.keyphrases import acronym_pairs
 from coach.bank.load import load_bank, load_file, tomllib
 from coach.bank.model import Archetype, Mode
+from coach.bank.notes import Parsed, parse_document
+from coach.bank.toml_writer import question_to_toml, toml_string
 from coach.cli import main
 from coach.errors import CoachError
 from coach.paths import shipped_bank_dir

@@ -18,8 +18,9 @@ import sys
 import time
 from pathlib import Path
 
-from coach.bank.importer import import_file, parse_document
+from coach.bank.importer import import_file
 from coach.bank.load import load_file
+from coach.bank.notes import parse_document
 from coach.errors import CoachError
 from tests.conftest import FIXTURES, ROOT
 from tests.fakes import BagOfWordsEmbedder

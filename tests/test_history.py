@@ -255,3 +255,14 @@ def test_plan_runs_on_an_empty_and_a_full_store(capsys: pytest.CaptureFixture[st
         fill(store, transcripts, references)
     code, out, _ = run(capsys, "plan")
     assert code == 0 and "Due now" in out and "Weakest topics" in out
+
+
+@pytest.mark.parametrize(("value", "cell"), [
+    ("=HYPERLINK(\"http://x\",\"click\")", "'=HYPERLINK(\"http://x\",\"click\")"),
+    ("+1 555", "'+1 555"), ("-cmd", "'-cmd"), ("@SUM(A1)", "'@SUM(A1)"),
+    ("so the KV cache = memory", "so the KV cache = memory"), (-3.5, -3.5), (None, ""),
+])
+def test_csv_cells_cannot_run_as_spreadsheet_formulas(value: object, cell: object) -> None:
+    from coach.export import _cell
+
+    assert _cell(value) == cell

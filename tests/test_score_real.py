@@ -107,3 +107,30 @@ def test_generic_topic_sentence_is_not_a_misconception(bank, embedder) -> None:
                                    "serving you never have to think about its memory."), q,
                          embedder)
     assert [f.label for f in wrong.coverage.red_flags] == ["cache memory is negligible"]
+
+
+def test_a_plain_words_explanation_is_credited_through_the_concept_plain_prototypes(
+        bank, embedder) -> None:
+    """No term named: MiniLM puts the plain explanation far from the jargon description, and a
+    plain-words prototype in the bank brings it in."""
+    import dataclasses
+
+    from coach.score.coverage import score_coverage
+    from coach.score.text import sentences
+
+    q = bank.get("qf-softmax-temperature")
+    answer = from_text("If you set it high, the scores bunch up together, the odds even out, "
+                       "and whatever you sample becomes much harder to predict.")
+    plain = ("Divide by a number bigger than one and the scores get pushed closer together, so "
+             "the probabilities even out and each pick becomes closer to a coin toss.",)
+
+    def flattens(prototypes: tuple[str, ...]):
+        concepts = tuple(dataclasses.replace(c, plain=prototypes) if c.label == "high T flattens"
+                         else c for c in q.concepts)
+        cov = score_coverage(answer, dataclasses.replace(q, concepts=concepts),
+                             tuple(sentences(answer.words)), embedder)
+        return next(c for c in cov.concepts if c.label == "high T flattens")
+
+    assert not flattens(()).covered
+    hit = flattens(plain)
+    assert hit.covered and hit.how == "semantic" and hit.evidence.startswith("If you set it high")

@@ -235,7 +235,7 @@ class _Entry:
         out = []
         for i, c in enumerate(raw):
             path = f"concepts[{i}]"
-            known = {"label", "description", "aliases", "mishearings", "weight"}
+            known = {"label", "description", "aliases", "mishearings", "weight", "plain"}
             for key in sorted(set(c) - known):
                 self.bad(f"{path}.{key}", "unknown field")
             weight = c.get("weight", "core")
@@ -249,6 +249,7 @@ class _Entry:
                     aliases=self.texts(c, "aliases", f"{path}.aliases"),
                     mishearings=self.texts(c, "mishearings", f"{path}.mishearings"),
                     weight=Weight(weight),
+                    plain=self.texts(c, "plain", f"{path}.plain"),
                 )
             )
         if out and not any(c.core for c in out):

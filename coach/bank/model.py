@@ -49,6 +49,9 @@ class Concept:
     aliases: tuple[str, ...] = ()
     mishearings: tuple[str, ...] = ()
     weight: Weight = Weight.CORE
+    #: The same idea said in everyday words, without the term: extra semantic prototypes, so
+    #: a candidate who explains it without naming it is still credited.
+    plain: tuple[str, ...] = ()
 
     @property
     def core(self) -> bool:

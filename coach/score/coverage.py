@@ -317,6 +317,10 @@ def score_coverage(transcript: Transcript, question: Question, sents: Sequence[S
     reference_embs = embedder.embed(model_sentences(question))
     spoken = reference_embs[np.argmax(reference_embs @ concept_embs.T, axis=0)]
     sims = np.maximum(windows @ concept_embs.T, windows @ spoken.T)  # (windows, concepts)
+    # More prototypes where the bank has them: the idea in everyday words, without the term.
+    for k, c in enumerate(concepts):
+        if c.plain:
+            sims[:, k] = np.maximum(sims[:, k], (windows @ embedder.embed(c.plain).T).max(axis=1))
     hits = tuple(_concept_hit(c, stream, transcript, sents, sims[:, k], o)
                  for k, c in enumerate(concepts))
     flag_embs = embedder.embed([f.statement for f in question.red_flags])
