@@ -31,7 +31,10 @@ from coach.score.text import from_text  # noqa: E402
 
 LEVEL = {"strong": 2, "lean": 1, "no_hire": 0}
 SETS = {"calibration": ["calibration_a.toml", "calibration_b.toml"],
-        "heldout": ["heldout.toml"]}
+        "heldout": ["heldout.toml"],
+        # written later by writers who never saw the bank's red flags: does the scorer catch
+        # misconceptions it was never told about?
+        "heldout2": ["heldout2.toml"]}
 
 
 def spearman(a: list[float], b: list[float]) -> float:

@@ -129,9 +129,13 @@ class SentenceEmbedder:
         if self._cache_file is None or not self._cache_dirty:
             return
         import os
+        import tempfile
 
-        tmp = self._cache_file.with_suffix(".tmp.npz")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # private from birth
+        # A temporary file of this process's own (two coach processes may save at once),
+        # private from birth, renamed over the cache in one step.
+        fd, name = tempfile.mkstemp(prefix=f".{self._cache_file.name}.",
+                                    dir=self._cache_file.parent)
+        tmp = Path(name)
         try:
             with os.fdopen(fd, "wb") as f:
                 np.savez(f, **self._memo)  # type: ignore[arg-type]

@@ -130,13 +130,13 @@ def test_no_misconception_cue_is_said_by_any_correct_model_answer(bank: Bank) ->
     """A cue must name the wrong claim only: if a correct model answer (of any entry) says it,
     correct answers get flagged as misconceptions."""
     from coach.score.coverage import states_cue
-    from coach.score.text import from_text, norm_tokens, sentences
+    from coach.score.text import from_text, sentences
 
-    correct = [(q.id, norm_tokens(s.text)) for q in bank.questions
+    correct = [(q.id, s.text) for q in bank.questions
                for s in sentences(from_text(q.model_answer).words)]
     generic = sorted({f"{q.id}: {cue!r} is said in the model answer of {qid}"
                       for q in bank.questions for flag in q.red_flags for cue in flag.cues
-                      for qid, toks in correct if states_cue(toks, cue)})
+                      for qid, text in correct if states_cue(text, cue)})
     assert generic == []
 
 
@@ -153,3 +153,18 @@ def test_no_model_answer_states_one_of_its_own_misconceptions(bank: Bank) -> Non
         cov = score_coverage(t, q, tuple(sentences(t.words)), embedder)
         flagged += [f"{q.id}: {f.label} ({f.how}) on {f.evidence!r}" for f in cov.red_flags]
     assert flagged == []
+
+
+def test_no_misconception_cue_contains_a_negation(bank: Bank) -> None:
+    """The scorer skips negated cues (so "not X" never flags X): such a cue can never fire."""
+    from coach.score.coverage import _negated
+    from coach.score.text import norm_tokens
+
+    dead = [f"{q.id}: {cue!r}" for q in bank.questions for f in q.red_flags for cue in f.cues
+            if _negated(norm_tokens(cue))]
+    assert dead == []
+
+
+def test_every_concept_has_plain_words_prototypes(bank: Bank) -> None:
+    missing = [f"{q.id}: {c.label}" for q in bank.questions for c in q.concepts if not c.plain]
+    assert missing == []

@@ -92,3 +92,30 @@ def test_a_disagreeing_export_is_never_used(own_cache: Path,
     assert emb.backend == "torch"
     assert "disagrees with PyTorch" in emb.fallback_reason
     assert not list(own_cache.iterdir())
+
+
+def test_processes_saving_the_embedding_cache_at_once_do_not_collide(tmp_path: Path) -> None:
+    import threading
+
+    cache = tmp_path / "embeddings.npz"
+    embedders = [SentenceEmbedder(cache=cache) for _ in range(6)]
+    for i, e in enumerate(embedders):
+        e.embed([f"sentence {i}", "shared"])
+    errors: list[BaseException] = []
+
+    def save(e: SentenceEmbedder) -> None:
+        try:
+            for _ in range(5):
+                e._cache_dirty = True
+                e.save()
+        except BaseException as exc:  # collected for the assertion
+            errors.append(exc)
+
+    threads = [threading.Thread(target=save, args=(e,)) for e in embedders]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert [p.name for p in tmp_path.iterdir()] == ["embeddings.npz"]  # no temp file left
+    assert len(SentenceEmbedder(cache=cache)._memo) == 2  # one complete save won

@@ -111,18 +111,18 @@ def test_generic_topic_sentence_is_not_a_misconception(bank, embedder) -> None:
 
 def test_a_plain_words_explanation_is_credited_through_the_concept_plain_prototypes(
         bank, embedder) -> None:
-    """No term named: MiniLM puts the plain explanation far from the jargon description, and a
-    plain-words prototype in the bank brings it in."""
+    """No term named: MiniLM puts the plain explanation far from the jargon description, and
+    the bank's plain-words prototypes bring it in."""
     import dataclasses
 
     from coach.score.coverage import score_coverage
     from coach.score.text import sentences
 
     q = bank.get("qf-softmax-temperature")
-    answer = from_text("If you set it high, the scores bunch up together, the odds even out, "
-                       "and whatever you sample becomes much harder to predict.")
-    plain = ("Divide by a number bigger than one and the scores get pushed closer together, so "
-             "the probabilities even out and each pick becomes closer to a coin toss.",)
+    shipped = next(c for c in q.concepts if c.label == "high T flattens").plain
+    assert shipped, "the shipped entry has plain-words prototypes"
+    answer = from_text("Turn that number up and the scores get squeezed closer together, so the "
+                       "choices end up nearly even and what comes out is less predictable.")
 
     def flattens(prototypes: tuple[str, ...]):
         concepts = tuple(dataclasses.replace(c, plain=prototypes) if c.label == "high T flattens"
@@ -132,5 +132,5 @@ def test_a_plain_words_explanation_is_credited_through_the_concept_plain_prototy
         return next(c for c in cov.concepts if c.label == "high T flattens")
 
     assert not flattens(()).covered
-    hit = flattens(plain)
-    assert hit.covered and hit.how == "semantic" and hit.evidence.startswith("If you set it high")
+    hit = flattens(shipped)
+    assert hit.covered and hit.how == "semantic" and hit.evidence.startswith("Turn that number")

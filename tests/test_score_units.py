@@ -95,6 +95,10 @@ def test_naming_without_explaining_earns_partial_credit() -> None:
         ("The cache never stores the queries, only keys and values.", False),
         ("It is a myth that it stores the queries.", False),
         ("The cache holds keys and values per layer.", False),
+        # a negation reaches back only within its clause
+        ("It can't be slow; the cache stores the queries of every token.", True),
+        ("Not for speed, but because it stores the queries of every token.", True),
+        ("It doesn't store the queries of every token.", False),
     ],
 )
 def test_red_flag_cues_respect_negation(text: str, flagged: bool) -> None:

@@ -247,12 +247,26 @@ def _negated(tokens: Sequence[str]) -> bool:
     return any(t in NEGATIONS or t.endswith("n't") for t in tokens)
 
 
-def states_cue(tokens: Sequence[str], cue: str) -> bool:
-    """Does this sentence (normalised tokens) say the cue phrase, not negated just before it?"""
+_CLAUSE = re.compile(r"[,;:()\u2013\u2014]|\s-\s|\bbut\b", re.IGNORECASE)
+
+
+def states_cue(sentence: str, cue: str) -> bool:
+    """Does this sentence say the cue phrase, not negated by the 4 words before it?
+
+    A negation reaches back only within its clause: in "It can't; more context always helps"
+    or "not slow, but it always helps" the cue is asserted.
+    """
     c = norm_tokens(cue)
     if not c or _negated(c):
         return False
-    return any(tokens[i : i + len(c)] == c and not _negated(tokens[max(0, i - 4) : i])
+    tokens: list[str] = []
+    clause_start: list[int] = []
+    for clause in _CLAUSE.split(sentence):
+        start = len(tokens)
+        tokens += norm_tokens(clause)
+        clause_start += [start] * (len(tokens) - start)
+    return any(tokens[i : i + len(c)] == c
+               and not _negated(tokens[max(clause_start[i], i - 4) : i])
                for i in range(len(tokens) - len(c) + 1))
 
 
@@ -266,8 +280,7 @@ def _red_flags(flags: Sequence[RedFlag], sents: Sequence[Sentence], sent_embs: n
     for k, flag in enumerate(flags):
         found: RedFlagHit | None = None
         for s in sents:
-            toks = norm_tokens(s.text)
-            if any(states_cue(toks, cue) for cue in flag.cues):
+            if any(states_cue(s.text, cue) for cue in flag.cues):
                 found = RedFlagHit(flag.label, flag.statement, s.text, s.start, "cue", 1.0)
                 break
         if found is None and len(sents):
