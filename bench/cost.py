@@ -5,7 +5,7 @@ linearly with length (the 10-minute cost over the 2-minute cost should be about 
 Scoring is timed as `coach score` pays it: the bank's texts are embedded already (cached on
 disk), the answer's sentences are embedded afresh in every run.
 
-    python -m bench.cost [--quick] [--runs N]
+    python -m bench.cost [--quick] [--runs N] [--models tiny.en base]
 """
 
 from __future__ import annotations
@@ -27,9 +27,10 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--quick", action="store_true", help="tiny.en only, 1 run")
     p.add_argument("--runs", type=int)
+    p.add_argument("--models", nargs="+", metavar="MODEL", help="default: tiny.en base")
     args = p.parse_args()
     runs = args.runs or (1 if args.quick else 3)
-    models = ["tiny.en"] if args.quick else ["tiny.en", "base"]
+    models = args.models or (["tiny.en"] if args.quick else ["tiny.en", "base"])
     print(f"machine: {machine()}")
     question = load_bank().get(QUESTION)
     embedder = default_embedder()

@@ -87,7 +87,7 @@ class SentenceEmbedder:
 
     def _onnx(self) -> Any:
         """The ONNX model, exported into the model cache on first use; None if impossible."""
-        from coach.embed_onnx import OnnxMiniLM, export, onnx_file
+        from coach.embed_onnx import OnnxMiniLM, export_in_child, onnx_file
         from coach.paths import model_cache_dir
 
         try:
@@ -97,7 +97,7 @@ class SentenceEmbedder:
                     return OnnxMiniLM(target, self.path)
                 except Exception:  # damaged by hand or by the disk: rebuild it
                     target.unlink(missing_ok=True)
-            return OnnxMiniLM(export(self.path, target), self.path)
+            return OnnxMiniLM(export_in_child(self.path, target), self.path)
         except Exception as exc:  # any failure means: use PyTorch instead
             self.fallback_reason = f"{type(exc).__name__}: {exc}"
             return None

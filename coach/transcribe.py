@@ -39,6 +39,10 @@ FILLER_PROMPT = "Um, uh, hmm, er, ah."
 
 Progress = Callable[[str, float], None]  # (stage, fraction 0..1)
 
+#: The last window may grow to this (plus 0.2 s padding each side: exactly Whisper's 30 s)
+#: rather than leave a short tail that costs a whole encoder pass of its own.
+TAIL_MAX_S = 29.6
+
 #: tiny.en on speech in another language: low word confidence, too few or too many words for
 #: the speech heard, or a repetition loop. Measured on the audio fixtures (mean word probability
 #: 0.92-0.95, 2.9-3.4 words per second of speech) and on espeak-ng speech: English 0.63 and
@@ -220,7 +224,8 @@ class Transcriber:
         prompt = build_prompt(self.options.filler_prompt, hotwords)
         parts: list[Window] = []
         language = self.default_language
-        for chunk in plan_chunks(speech, max_s=self.options.chunk_s, duration_s=total):
+        for chunk in plan_chunks(speech, max_s=self.options.chunk_s, duration_s=total,
+                                 tail_max_s=TAIL_MAX_S):
             if progress:
                 progress("transcribing", chunk.start / total if total else 1.0)
             part = self.window(audio, chunk, speech, prompt, language)

@@ -55,12 +55,14 @@ def speech_spans(audio: np.ndarray, options: VadOptions | None = None,
 
 
 def plan_chunks(spans: tuple[Span, ...], max_s: float = 28.0, pad_s: float = 0.2,
-                duration_s: float | None = None) -> list[Span]:
+                duration_s: float | None = None, tail_max_s: float | None = None) -> list[Span]:
     """Group speech spans into windows of at most ``max_s`` for the recogniser.
 
     Windows are cut only in silences, so no word is split; each window is a single Whisper
     window, so a prompt given to it steers all of it. A single span longer than ``max_s``
-    is split evenly (rare: nobody speaks 28 s without a 200 ms pause).
+    is split evenly (rare: nobody speaks 28 s without a 200 ms pause). With ``tail_max_s``,
+    a short last window joins the one before when both fit in ``tail_max_s``: Whisper runs
+    its encoder on 30 s whatever the window holds, so a 2-s tail costs as much as a full one.
     """
     chunks: list[Span] = []
     cur: Span | None = None
@@ -80,5 +82,8 @@ def plan_chunks(spans: tuple[Span, ...], max_s: float = 28.0, pad_s: float = 0.2
                 cur = p
     if cur is not None:
         chunks.append(cur)
+    if tail_max_s is not None and len(chunks) >= 2 \
+            and chunks[-1].end - chunks[-2].start <= tail_max_s:
+        chunks[-2:] = [Span(chunks[-2].start, chunks[-1].end)]
     end = duration_s if duration_s is not None else float("inf")
     return [Span(max(0.0, c.start - pad_s), min(end, c.end + pad_s)) for c in chunks]

@@ -74,7 +74,7 @@ def test_falls_back_to_pytorch_when_export_fails(own_cache: Path, torch_vectors:
     def broken(model_dir: Path, target: Path) -> Path:
         raise ImportError("No module named 'onnx'")
 
-    monkeypatch.setattr(embed_onnx, "export", broken)
+    monkeypatch.setattr(embed_onnx, "export_in_child", broken)
     emb = SentenceEmbedder()
     assert np.min(np.sum(emb.embed(TEXTS) * torch_vectors, axis=1)) > 0.9999
     assert emb.backend == "torch"
@@ -84,14 +84,34 @@ def test_falls_back_to_pytorch_when_export_fails(own_cache: Path, torch_vectors:
         SentenceEmbedder(backend="onnx").load()
 
 
-def test_a_disagreeing_export_is_never_used(own_cache: Path,
+def test_a_disagreeing_export_is_never_used(tmp_path: Path,
                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    from coach.models import embedder_path
+
     monkeypatch.setattr(embed_onnx, "MIN_COSINE", 1.0 + 1e-3)  # no export can pass this
-    emb = SentenceEmbedder()
-    emb.load()
-    assert emb.backend == "torch"
-    assert "disagrees with PyTorch" in emb.fallback_reason
-    assert not list(own_cache.iterdir())
+    target = tmp_path / "model.onnx"
+    with pytest.raises(RuntimeError, match="disagrees with PyTorch"):
+        embed_onnx.export(embedder_path()[0], target)
+    assert list(tmp_path.iterdir()) == []  # nothing left that could be read
+
+
+def test_the_export_runs_in_a_child_so_this_process_never_loads_torch(own_cache: Path) -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys; from coach.embed import SentenceEmbedder; e = SentenceEmbedder(); "
+            "e.embed(['a sentence']); print(e.backend, 'torch' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.split() == ["onnx", "False"]
+    assert len(list(own_cache.glob("*.onnx"))) == 1
+
+
+def test_a_failed_child_export_is_reported_in_one_line(tmp_path: Path) -> None:
+    with pytest.raises(RuntimeError) as err:
+        embed_onnx.export_in_child(tmp_path / "no-such-model", tmp_path / "m.onnx")
+    assert "\n" not in str(err.value) and str(err.value)
+    assert not (tmp_path / "m.onnx").exists()
 
 
 def test_processes_saving_the_embedding_cache_at_once_do_not_collide(tmp_path: Path) -> None:
