@@ -134,3 +134,18 @@ def test_a_plain_words_explanation_is_credited_through_the_concept_plain_prototy
     assert not flattens(()).covered
     hit = flattens(shipped)
     assert hit.covered and hit.how == "semantic" and hit.evidence.startswith("Turn that number")
+
+
+@pytest.mark.parametrize("ending", [
+    "So, you know, the KV cache trades memory for compute.",
+    # how the drill's streamed transcript split the demo's closing sentence
+    "So you know, the KV cache trades memory for compute. And managing that memory is most "
+    "of what modern serving engines do.",
+])
+def test_a_summing_up_close_is_heard_even_when_split_in_two(bank, embedder, ending) -> None:
+    body = ("The KV cache stores the keys and values of earlier tokens. It avoids recomputing "
+            "them at each step. The cost is memory that grows with the sequence. ")
+    q = bank.get("kv-cache-why-critical-inference")
+    assert score_answer(from_text(body + ending), q, embedder).structure.ends_on_conclusion
+    flat = body + "And managing that memory is most of what modern serving engines do."
+    assert not score_answer(from_text(flat), q, embedder).structure.ends_on_conclusion

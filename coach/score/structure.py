@@ -59,6 +59,8 @@ RECOMMEND = _cues(r"i'?d (?:go|pick|choose|start|recommend|use|default|lean|pref
 
 #: A closing sentence that starts "So, ..." sums up (fillers aside: "So, you know, ...").
 SUMMING_UP = re.compile(r"^\W*(?:and )?(?:so|overall|basically)\b", re.IGNORECASE)
+#: A sentence that only carries the one before it on.
+CONTINUES = re.compile(r"^\W*(?:and|but|which)\b", re.IGNORECASE)
 _FILLER_WORDS = re.compile(r"\b(?:um+|uh+|er|ah|hmm|you know|i mean|like)\b[,.]?\s*", re.IGNORECASE)
 
 MOVES: dict[Archetype, tuple[tuple[str, re.Pattern[str] | None], ...]] = {
@@ -195,11 +197,16 @@ def score_structure(sents: Sequence[Sentence], archetype: Archetype,
     opening = {0, 1} if len(norm_tokens(sents[0].text)) < 12 else {0}
     core_hits = [c for c in coverage.concepts if c.core and c.covered]
     direct_first = any(c.sentence in opening for c in core_hits)
-    tail = labels[-1] + (labels[-2] if len(labels) > 1 and len(norm_tokens(sents[-1].text)) < 8
-                         else ())
-    closing = _FILLER_WORDS.sub("", sents[-1].text)
+    # The closing thought: the last sentence, with the one before when the last is short or
+    # only carries it on ("So the cache trades memory for compute. And managing it is...":
+    # streamed recognition often splits a closing sentence at "and").
+    last = len(sents) - 1
+    carried_on = len(norm_tokens(sents[last].text)) < 8 or bool(CONTINUES.search(sents[last].text))
+    close_from = last - 1 if last > 0 and carried_on else last
+    tail = tuple(m for i in range(close_from, last + 1) for m in labels[i])
     ends = "conclusion" in tail or (archetype is Archetype.TRADEOFF and "recommendation" in tail) \
-        or (len(sents) > 2 and bool(SUMMING_UP.search(closing)))
+        or (len(sents) > 2 and any(SUMMING_UP.search(_FILLER_WORDS.sub("", sents[i].text))
+                                   for i in range(close_from, last + 1)))
     list_words = sum(len(norm_tokens(s.text)) for s in sents if _list_sentence(s))
     total_words = sum(len(norm_tokens(s.text)) for s in sents)
     covered = len(coverage.covered)
