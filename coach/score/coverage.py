@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -256,18 +257,31 @@ def states_cue(sentence: str, cue: str) -> bool:
     A negation reaches back only within its clause: in "It can't; more context always helps"
     or "not slow, but it always helps" the cue is asserted.
     """
-    c = norm_tokens(cue)
+    c = _cue_tokens(cue)
     if not c or _negated(c):
         return False
+    tokens, clause_start = _clause_tokens(sentence)
+    return any(tokens[i : i + len(c)] == c
+               and not _negated(tokens[max(clause_start[i], i - 4) : i])
+               for i in range(len(tokens) - len(c) + 1))
+
+
+@lru_cache(maxsize=4096)
+def _cue_tokens(cue: str) -> tuple[str, ...]:
+    return tuple(norm_tokens(cue))
+
+
+@lru_cache(maxsize=1024)
+def _clause_tokens(sentence: str) -> tuple[tuple[str, ...], tuple[int, ...]]:
+    """A sentence's tokens, each with the index where its clause starts (every cue of every
+    misconception is checked against the same sentences: tokenise them once)."""
     tokens: list[str] = []
     clause_start: list[int] = []
     for clause in _CLAUSE.split(sentence):
         start = len(tokens)
         tokens += norm_tokens(clause)
         clause_start += [start] * (len(tokens) - start)
-    return any(tokens[i : i + len(c)] == c
-               and not _negated(tokens[max(clause_start[i], i - 4) : i])
-               for i in range(len(tokens) - len(c) + 1))
+    return tuple(tokens), tuple(clause_start)
 
 
 def _red_flags(flags: Sequence[RedFlag], sents: Sequence[Sentence], sent_embs: np.ndarray,
@@ -331,9 +345,11 @@ def score_coverage(transcript: Transcript, question: Question, sents: Sequence[S
     spoken = reference_embs[np.argmax(reference_embs @ concept_embs.T, axis=0)]
     sims = np.maximum(windows @ concept_embs.T, windows @ spoken.T)  # (windows, concepts)
     # More prototypes where the bank has them: the idea in everyday words, without the term.
-    for k, c in enumerate(concepts):
-        if c.plain:
-            sims[:, k] = np.maximum(sims[:, k], (windows @ embedder.embed(c.plain).T).max(axis=1))
+    plain = [(k, p) for k, c in enumerate(concepts) for p in c.plain]
+    if plain:
+        plain_sims = windows @ embedder.embed([p for _, p in plain]).T
+        for j, (k, _) in enumerate(plain):
+            sims[:, k] = np.maximum(sims[:, k], plain_sims[:, j])
     hits = tuple(_concept_hit(c, stream, transcript, sents, sims[:, k], o)
                  for k, c in enumerate(concepts))
     flag_embs = embedder.embed([f.statement for f in question.red_flags])
