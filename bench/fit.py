@@ -1,100 +1,158 @@
-"""Fit the scorer's free parameters on the calibration answers (never the held-out ones).
+"""Fit the rubric's weights and boundaries on labelled answers (never on the second held-out set).
 
-    python bench/fit.py
+    python bench/fit.py            # fit on calibration + heldout, report all three sets
+    python bench/fit.py --cv 6     # and the cross-validated figures (folds by question)
 
-Coordinate search over a small grid per parameter, maximising Spearman rho of `overall` with
-the labels plus verdict agreement. Prints the chosen values (to copy into
-coach/score/options.py) and the held-out figures they give, for honesty.
+The rubric (coach/score/rubric.py) is a linear model over named evidence. Its weights come from
+a ridge regression of the label (no hire 0, lean 1, strong 2) on the standardised terms, each
+weight held to its term's direction (non-negative least squares on the ridge-augmented system):
+an answer that restates more of the model answer can never score lower for it. The Lean and
+Strong boundaries are then chosen for verdict agreement, with the gates and the fixed points for
+delivery, timing and structure applied as the scorer applies them. Prints the values to copy
+into coach/score/options.py, and each set's figures with them.
 """
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
 import sys
 from pathlib import Path
 
 import numpy as np
-import tomllib
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.scoring import LEVEL, SETS, spearman  # noqa: E402
+from bench.scoring import LEVEL, load_answers, spearman  # noqa: E402
 from coach.bank.load import load_bank  # noqa: E402
 from coach.embed import default_embedder  # noqa: E402
-from coach.errors import CoachError  # noqa: E402
-from coach.score.engine import score_answer  # noqa: E402
+from coach.score.engine import Report, score_answer  # noqa: E402
 from coach.score.options import ScoreOptions  # noqa: E402
+from coach.score.rubric import TERMS, level_to_score  # noqa: E402
 from coach.score.text import from_text  # noqa: E402
 
-GRID = {
-    "semantic_low": [0.30, 0.34, 0.38, 0.42, 0.46],
-    "semantic_high": [0.56, 0.60, 0.64, 0.68, 0.72],
-    "covered_credit": [0.4, 0.5, 0.6],
-    "red_flag_similarity": [0.62, 0.66, 0.70, 0.74, 0.78],
-    "relevance_floor": [0.35, 0.40, 0.45, 0.50],
-    "relevance_share": [0.0, 0.15, 0.3],
-    "recall_share": [0.0, 0.2, 0.35, 0.5],
-    "recall_similarity": [0.5, 0.55, 0.6],
-    "flag_soft_penalty": [0.0, 8.0, 15.0, 25.0],
-    "flag_soft_from": [0.5, 0.55, 0.6],
-    "weight_structure": [0.15, 0.2, 0.25, 0.3],
-    "weight_timing": [0.05, 0.1, 0.15],
-    "red_flag_penalty": [10.0, 18.0, 25.0],
-    "explained_similarity": [0.34, 0.40, 0.46],
-}
+FIT_ON = ("calibration", "heldout")
+ALPHA = 3.0  # ridge penalty on the standardised terms
 
 
-def data(name: str):
-    bank = load_bank()
-    rows = []
-    for f in SETS[name]:
-        for a in tomllib.loads((ROOT / "bench/calibration" / f).read_text())["answer"]:
-            rows.append((bank.get(a["question_id"]), from_text(a["text"]), LEVEL[a["label"]]))
-    return rows
+@dataclasses.dataclass
+class Rows:
+    values: np.ndarray  # (answers, terms), oriented so that larger is better
+    labels: np.ndarray
+    sets: np.ndarray
+    questions: np.ndarray
+    fixed: np.ndarray  # points taken off for delivery, timing and structure
+    caps: np.ndarray
+    resemblance: list[float | None]
 
 
-def objective(rows, o: ScoreOptions, emb) -> tuple[float, float, float]:
-    scores, agree = [], []
-    for q, t, level in rows:
-        r = score_answer(t, q, emb, o)
-        scores.append(r.overall)
-        agree.append(LEVEL[r.verdict.value] == level)
-    rho = spearman(scores, [lv for _, _, lv in rows])
-    acc = float(np.mean(agree))
-    return rho + acc, rho, acc
+def collect(o: ScoreOptions) -> Rows:
+    bank, emb = load_bank(), default_embedder()
+    vals, labels, sets, qids, fixed, caps, res = [], [], [], [], [], [], []
+    for name in ("calibration", "heldout", "heldout2"):
+        for a in load_answers(name):
+            r: Report = score_answer(from_text(a["text"]), bank.get(a["question_id"]), emb, o)
+            by_name = {t.name: t.value for t in r.rubric}
+            vals.append([d * by_name[n] for n, d, _ in TERMS])
+            labels.append(LEVEL[a["label"]])
+            sets.append(name)
+            qids.append(a["question_id"])
+            fixed.append(o.points_delivery * (1 - r.delivery.score)
+                         + o.points_timing * (1 - r.timing.score)
+                         + o.points_structure * (1 - r.structure.score))
+            caps.append(min([g.cap for g in r.gates], default=100.0))
+            res.append(None if r.coverage.flag_resemblance is None else by_name["flag_excess"])
+    emb.save()
+    return Rows(np.array(vals), np.array(labels), np.array(sets), np.array(qids),
+                np.array(fixed), np.array(caps), res)
 
 
-def with_weights(o: ScoreOptions, **kw: float) -> ScoreOptions:
-    o = dataclasses.replace(o, **kw)
-    rest = 1.0 - o.weight_structure - o.weight_timing - o.weight_delivery
-    return dataclasses.replace(o, weight_coverage=rest)
+def fit_weights(x: np.ndarray, y: np.ndarray, alpha: float = ALPHA) -> np.ndarray:
+    """Non-negative ridge: weights (in the terms' own units) that are all >= 0."""
+    from scipy.optimize import nnls
+
+    mean, scale = x.mean(axis=0), x.std(axis=0)
+    scale[scale == 0] = 1.0
+    z = (x - mean) / scale
+    a = np.vstack([z, np.sqrt(alpha) * np.eye(x.shape[1])])
+    b = np.concatenate([y - y.mean(), np.zeros(x.shape[1])])
+    w, _ = nnls(a, b)
+    return w / scale
+
+
+def overall(level: np.ndarray, lean: float, strong: float, rows: Rows,
+            o: ScoreOptions) -> np.ndarray:
+    at = dataclasses.replace(o, rubric_lean_level=lean, rubric_strong_level=strong)
+    score = np.array([level_to_score(v, at) for v in level])
+    return np.clip(np.minimum(score - rows.fixed, rows.caps), 0, 100)
+
+
+def verdicts(score: np.ndarray, o: ScoreOptions) -> np.ndarray:
+    return np.where(score >= o.strong_at, 2, np.where(score >= o.lean_at, 1, 0))
+
+
+def fit_boundaries(level: np.ndarray, rows: Rows, mask: np.ndarray,
+                   o: ScoreOptions) -> tuple[float, float]:
+    """Each boundary on its own, as a yes/no cut of the level (at least Lean? Strong?) that
+    maximises balanced accuracy: robust to how many answers of each label a set happens to
+    have. The gates and the fixed points apply on top, as rules, not fitted."""
+    y = rows.labels[mask]
+    grid = np.quantile(level[mask], np.linspace(0.01, 0.99, 197))
+    cuts = []
+    for at_least in (1, 2):
+        best = (-1.0, 0.0)
+        for t in grid:
+            yes = level[mask] >= t
+            pos, neg = y >= at_least, y < at_least
+            bal = 0.5 * (np.mean(yes[pos]) + np.mean(~yes[neg]))
+            if bal > best[0] + 1e-12:
+                best = (bal, float(t))
+        cuts.append(best[1])
+    lean, strong = cuts
+    return lean, max(strong, lean + 0.05)
+
+
+def report(tag: str, score: np.ndarray, rows: Rows, o: ScoreOptions) -> None:
+    v = verdicts(score, o)
+    for name in ("calibration", "heldout", "heldout2"):
+        m = rows.sets == name
+        print(f"  {tag:14} {name:12} rho {spearman(list(score[m]), list(rows.labels[m])):.3f}"
+              f"  agreement {np.mean(v[m] == rows.labels[m]) * 100:5.1f}%")
 
 
 def main() -> None:
-    emb = default_embedder()
-    cal, held = data("calibration"), data("heldout")
-    best = ScoreOptions()  # continue from the options in use (the last fit's result)
-    best_val = objective(cal, best, emb)
-    print(f"start: rho {best_val[1]:.3f} agree {best_val[2]:.3f}")
-    for sweep in range(2):
-        for name, values in GRID.items():
-            for v in values:
-                try:
-                    cand = with_weights(best, **{name: v})
-                except CoachError:
-                    continue
-                val = objective(cal, cand, emb)
-                if val[0] > best_val[0] + 1e-9:
-                    best, best_val = cand, val
-            print(f"sweep {sweep} {name:22} = {getattr(best, name)}  rho {best_val[1]:.3f} "
-                  f"agree {best_val[2]:.3f}")
-    emb.save()
-    changed = {f.name: getattr(best, f.name) for f in dataclasses.fields(best)
-               if getattr(best, f.name) != getattr(ScoreOptions(), f.name)}
-    print("chosen:", changed)
-    _, rho, acc = objective(held, best, emb)
-    print(f"held-out with chosen options: rho {rho:.3f} agree {acc:.3f}")
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--cv", type=int, default=0, help="also report K-fold figures, by question")
+    args = p.parse_args()
+    o = ScoreOptions()
+    rows = collect(o)
+    fit = np.isin(rows.sets, FIT_ON)
+    w = fit_weights(rows.values[fit], rows.labels[fit])
+    level = rows.values @ w
+    lean, strong = fit_boundaries(level, rows, fit, o)
+    known = [r for r, f in zip(rows.resemblance, fit, strict=True) if f and r is not None]
+    print("# fitted on", " + ".join(FIT_ON), f"({int(fit.sum())} answers)")
+    for (name, _, _), weight in zip(TERMS, w, strict=True):
+        print(f"rubric_{name}: float = {weight:.3f}")
+    print(f"flag_excess_neutral: float = {np.mean(known):.2f}")
+    print(f"rubric_lean_level: float = {lean:.2f}\nrubric_strong_level: float = {strong:.2f}")
+    report("fitted", overall(level, lean, strong, rows, o), rows, o)
+    if args.cv:
+        pred = np.zeros(len(rows.labels))
+        groups = sorted(set(rows.questions[fit]))
+        for k in range(args.cv):
+            held = np.isin(rows.questions, groups[k :: args.cv]) & fit
+            train = fit & ~held
+            wk = fit_weights(rows.values[train], rows.labels[train])
+            lk = rows.values @ wk
+            a, b = fit_boundaries(lk, rows, train, o)
+            pred[held] = overall(lk, a, b, rows, o)[held]
+        m = fit
+        v = verdicts(pred, o)
+        print(f"  {args.cv}-fold by question over the fitted sets: rho "
+              f"{spearman(list(pred[m]), list(rows.labels[m])):.3f}  agreement "
+              f"{np.mean(v[m] == rows.labels[m]) * 100:.1f}%")
 
 
 if __name__ == "__main__":

@@ -187,6 +187,9 @@ def test_options_report_every_bad_value_at_once() -> None:
     from coach.errors import CoachError
 
     with pytest.raises(CoachError) as err:
-        ScoreOptions(semantic_low=0.9, semantic_high=0.5, weight_coverage=0.9)
+        ScoreOptions(semantic_low=0.9, semantic_high=0.5, rubric_lean_level=1.5,
+                     rubric_strong_level=1.0, rubric_core=-0.1)
     msg = str(err.value)
-    assert "semantic_low must be below semantic_high" in msg and "sum to 1" in msg
+    assert "semantic_low must be below semantic_high" in msg
+    assert "rubric_lean_level must be below rubric_strong_level" in msg
+    assert "rubric_core must be a non-negative number" in msg

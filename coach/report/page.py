@@ -180,8 +180,9 @@ def _breakdown(a: Attempt) -> str:
            f'<p>{_badge(a)} <b>{_num(a.overall)}</b>/100</p>',
            meter("coverage", cov.get("score", 0.0)), meter("structure", st.get("score", 0.0)),
            meter("delivery", de.get("score", 0.0)), meter("time", ti.get("score", 0.0))]
-    if r.get("gates"):
-        out.append(f"<p class=\"miss\">Held back: it {esc('; '.join(r['gates']))}.</p>")
+    held = r.get("held_back", r.get("gates"))  # attempts stored before "held_back" existed
+    if held:
+        out.append(f"<p class=\"miss\">Held back: it {esc('; '.join(held))}.</p>")
     out.append('<h3>Key ideas</h3><ul class="plain concepts">')
     how_text = {"alias": "said", "misheard": "heard as", "semantic": "in other words"}
     for c in cov.get("covered", []):

@@ -81,6 +81,16 @@ class CoverageResult:
     named_only: int  # concepts named but never explained
     model_recall: float = 0.0  # share of model-answer sentences the answer restates
     flag_similarity: float = 0.0  # closest any sentence comes to a red-flag statement
+    #: Continuous evidence for the rubric (coach/score/verdict.py), each a mean cosine:
+    #: how closely, on average, the answer restates each sentence of the model answer;
+    model_recall_soft: float = 0.0
+    #: how closely, on average, it comes to each of the entry's misconceptions (None: the
+    #: entry lists none);
+    flag_resemblance: float | None = None
+    #: how closely its best sentence states each core concept;
+    concept_similarity: float = 0.0
+    #: and the share of its sentences that restate some sentence of the model answer.
+    precision: float = 0.0
 
     @property
     def covered(self) -> tuple[ConceptHit, ...]:
@@ -358,8 +368,13 @@ def score_coverage(transcript: Transcript, question: Question, sents: Sequence[S
     # concept can look nearer to the misconception that denies it than the answer does.)
     correct = np.vstack([reference_embs, embedder.embed([question.question])])
     flags = tuple(_red_flags(question.red_flags, sents, sent_embs, flag_embs, correct, o))
-    flag_similarity = float((sent_embs @ flag_embs.T).max()) if len(question.red_flags) else 0.0
+    to_flags = sent_embs @ flag_embs.T  # (sentences, misconceptions)
+    flag_similarity = float(to_flags.max()) if len(question.red_flags) else 0.0
+    flag_resemblance = float(to_flags.max(axis=0).mean()) if len(question.red_flags) else None
     model_recall = float(np.mean((windows @ reference_embs.T).max(axis=0) >= o.recall_similarity))
+    to_model = sent_embs @ reference_embs.T  # (sentences, model-answer sentences)
+    model_recall_soft = float(to_model.max(axis=0).mean())
+    precision = float(np.mean(to_model.max(axis=1) >= o.recall_similarity))
     reference = reference_embs.mean(axis=0)
     answer = sent_embs.mean(axis=0)
     relevance = float(answer @ reference / (np.linalg.norm(answer) * np.linalg.norm(reference)
@@ -375,5 +390,7 @@ def score_coverage(transcript: Transcript, question: Question, sents: Sequence[S
     concept_share = 1.0 - o.relevance_share - o.recall_share
     score = concept_share * score + o.relevance_share * near + o.recall_share * model_recall
     named_only = sum(1 for h in hits if h.covered and not h.explained)
+    core_sims = [h.similarity for h in hits if h.core]
     return CoverageResult(score, core_score, bonus_score, hits, flags, relevance, named_only,
-                          model_recall, flag_similarity)
+                          model_recall, flag_similarity, model_recall_soft, flag_resemblance,
+                          float(np.mean(core_sims)) if core_sims else 0.0, precision)

@@ -18,6 +18,14 @@ from coach.transcript import Transcript
 HEDGES = (("i", "think"), ("i", "guess"), ("i", "believe"), ("maybe",), ("probably",),
           ("i'm", "not", "sure"), ("not", "sure"), ("possibly",), ("i", "don't", "know"),
           ("might", "be"), ("i", "suppose"), ("perhaps",), ("if", "i", "remember"))
+#: Sweeping claims: an interviewer hears "always" or "it eliminates" as a claim that has no
+#: limits, and strong answers name where theirs stop (seed 004: "this could fail when...").
+#: A trailing "*" matches any ending ("eliminat*": eliminates, eliminating).
+ABSOLUTES = (("always",), ("never",), ("every", "time"), ("any", "time"), ("no", "scenario"),
+             ("exactly",), ("fully",), ("guarantee*",), ("completely",), ("entirely",),
+             ("nothing",), ("no", "need"), ("don't", "need"), ("obsolete",), ("eliminat*",),
+             ("totally",), ("perfect*",), ("immune",), ("impossible",), ("at", "all"),
+             ("regardless",))
 _END = re.compile(r"[.?!]+[\"')\]]*$")
 
 
@@ -50,6 +58,12 @@ class DeliveryResult:
     hesitation_pauses: int
     speaking_minutes: float
     timed: bool
+    absolutes: tuple[Occurrence, ...] = ()
+    words: int = 0
+
+    @property
+    def absolutes_per_100_words(self) -> float:
+        return 100.0 * len(self.absolutes) / self.words if self.words else 0.0
 
 
 def _repetitions(t: Transcript) -> list[Occurrence]:
@@ -76,14 +90,23 @@ def _repetitions(t: Transcript) -> list[Occurrence]:
     return sorted(out, key=lambda o: o.start)
 
 
-def _hedges(t: Transcript) -> list[Occurrence]:
+def _matches(token: str, pattern: str) -> bool:
+    return token.startswith(pattern[:-1]) if pattern.endswith("*") else token == pattern
+
+
+def _phrases(t: Transcript, phrases: tuple[tuple[str, ...], ...]) -> list[Occurrence]:
     flat = [(tok, w) for w in t.words for tok in norm_tokens(w.text)]
     out = []
     for i in range(len(flat)):
-        for h in HEDGES:
-            if tuple(x for x, _ in flat[i : i + len(h)]) == h:
-                out.append(Occurrence(" ".join(h), flat[i][1].start, flat[i + len(h) - 1][1].end))
+        for h in phrases:
+            got = flat[i : i + len(h)]
+            if len(got) == len(h) and all(_matches(x, p) for (x, _), p in zip(got, h, strict=True)):
+                out.append(Occurrence(" ".join(x for x, _ in got), got[0][1].start, got[-1][1].end))
     return out
+
+
+def _hedges(t: Transcript) -> list[Occurrence]:
+    return _phrases(t, HEDGES)
 
 
 def _pauses(t: Transcript, o: ScoreOptions) -> list[Pause]:
@@ -132,4 +155,5 @@ def score_delivery(t: Transcript, options: ScoreOptions | None = None) -> Delive
         score = 0.7 * filler_part + 0.3 * flow_part
     return DeliveryResult(round(score, 4), tuple(fillers), round(per_min, 2), round(share, 4),
                           tuple(reps), tuple(_hedges(t)), tuple(pauses), long_pauses,
-                          hesitations, round(minutes, 3), t.timed)
+                          hesitations, round(minutes, 3), t.timed,
+                          tuple(_phrases(t, ABSOLUTES)), words)

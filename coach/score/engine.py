@@ -14,6 +14,7 @@ from coach.embed import Embedder
 from coach.score.coverage import CoverageResult, score_coverage
 from coach.score.delivery import DeliveryResult, score_delivery
 from coach.score.options import ScoreOptions
+from coach.score.rubric import Term
 from coach.score.structure import StructureResult, score_structure
 from coach.score.text import Sentence, sentences
 from coach.score.timing import TimingResult, score_timing
@@ -38,6 +39,7 @@ class Report:
     transcript: Transcript
     options: ScoreOptions
     embedder_version: str
+    rubric: tuple[Term, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """The documented JSON contract (README: "Score JSON")."""
@@ -48,6 +50,9 @@ class Report:
             "verdict": self.verdict.value,
             "overall": self.overall,
             "gates": [g.reason for g in self.gates],
+            "held_back": [g.reason for g in self.gates if g.cap < 100],
+            "rubric": [{"term": t.name, "value": t.value, "weight": round(t.weight, 4),
+                        "contribution": t.contribution} for t in self.rubric],
             "coverage": {
                 "score": round(c.score, 4),
                 "core_score": round(c.core_score, 4),
@@ -78,6 +83,7 @@ class Report:
                             "items": [{"text": f.text, "start": f.start} for f in d.fillers]},
                 "repetitions": [{"text": r.text, "start": r.start} for r in d.repetitions],
                 "hedges": [{"text": h.text, "start": h.start} for h in d.hedges],
+                "absolutes": [{"text": a.text, "start": a.start} for a in d.absolutes],
                 "pauses": [{"start": p.start, "seconds": p.seconds, "kind": p.kind,
                             "flagged": p.flagged} for p in d.pauses],
             },
@@ -108,8 +114,8 @@ def score_answer(transcript: Transcript, question: Question, embedder: Embedder,
     core_starts = [h.start for h in cov.concepts if h.core and h.covered and h.start is not None]
     ti = score_timing(transcript, question.target_s, min(core_starts, default=None), o,
                       baseline_wpm)
-    overall, gates = overall_score(cov, st, de, ti, o)
+    overall, gates, terms = overall_score(cov, st, de, ti, o)
     verdict = verdict_for(overall, o)
     tips = tips_for(question, cov, st, de, ti, gates, o)
     return Report(question.id, verdict, overall, cov, st, de, ti, gates, tips, sents,
-                  transcript, o, getattr(embedder, "version", "unknown"))
+                  transcript, o, getattr(embedder, "version", "unknown"), terms)

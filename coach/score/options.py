@@ -3,9 +3,11 @@
 The semantic thresholds were calibrated on data (``bench/calibrate.py``), not guessed:
 concept descriptions against the sentences of their own model answer (positives) and of model
 answers in other topics (negatives); red-flag statements against all model answers (which must
-not trigger) and the labelled misconception answers of ``bench/calibration``. The weights of the
-overall score were fitted on ``bench/calibration/calibration_*.toml`` only; ``heldout.toml`` is
-used to report how well they generalise. Each result stores the options it was made with.
+not trigger) and the labelled misconception answers of ``bench/calibration``. The coverage
+thresholds were fitted on ``bench/calibration/calibration_*.toml`` only, the rubric's weights and
+boundaries (``bench/fit.py``) on the calibration and first held-out sets; ``heldout2.toml`` is
+never fitted on and reports how well they generalise. Each result stores the options it was
+made with.
 """
 
 from __future__ import annotations
@@ -14,6 +16,9 @@ from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 from coach.errors import CoachError
+
+#: The options that may be negative (every other one is a threshold, weight or count).
+_SIGNED = frozenset({"flag_excess_neutral"})
 
 
 @dataclass(frozen=True)
@@ -50,6 +55,8 @@ class ScoreOptions:
     red_flag_standout: float = 0.08
     #: Answer-to-model-answer cosine under which the answer is about something else.
     relevance_floor: float = 0.4
+    #: ... or under this one with no sentence restating any sentence of the model answer.
+    relevance_unrestated: float = 0.55
     core_share: float = 0.85
     bonus_share: float = 0.30
     #: Share of the content score taken from how close the whole answer is to the model
@@ -61,10 +68,6 @@ class ScoreOptions:
     #: answer's sentences that some window of the answer restates (cosine >= recall_similarity).
     recall_share: float = 0.5
     recall_similarity: float = 0.50
-    #: Graded penalty for sounding like a misconception even below `red_flag_similarity`:
-    #: 0 at `flag_soft_from`, `flag_soft_penalty` points at `red_flag_similarity`.
-    flag_soft_from: float = 0.55
-    flag_soft_penalty: float = 0.0
     # --- delivery ---------------------------------------------------------------------------
     #: Fillers per minute listeners hardly notice / that clearly harm (FACTS.md).
     fillers_ok_per_min: float = 5.0
@@ -81,12 +84,38 @@ class ScoreOptions:
     rolling_window_s: float = 20.0
     #: Duration / target inside this band is on time.
     on_time_band: tuple[float, float] = (0.45, 1.15)
-    # --- overall --------------------------------------------------------------------------
-    weight_coverage: float = 0.55
-    weight_structure: float = 0.25
-    weight_delivery: float = 0.08
-    weight_timing: float = 0.12
-    red_flag_penalty: float = 10.0
+    # --- overall (coach/score/rubric.py) ---------------------------------------------------
+    #: Fitted weights of the rubric's terms (bench/fit.py, 2026-11-23, on the calibration and
+    #: first held-out answers; ridge, each weight held to its term's direction). Magnitudes:
+    #: the direction of each term is in rubric.TERMS.
+    rubric_model_recall: float = 0.802
+    rubric_concept_similarity: float = 0.553
+    rubric_core: float = 0.517
+    rubric_relevance: float = 0.449
+    rubric_precision: float = 0.108
+    rubric_tradeoff_or_limit: float = 0.097
+    rubric_flag_excess: float = 2.581
+    rubric_cue_flags: float = 0.766
+    rubric_semantic_flags: float = 0.134
+    rubric_gated: float = 0.214
+    rubric_list_like: float = 0.826
+    rubric_absolutes: float = 0.099
+    #: What `flag_excess` counts as for an entry that lists no misconception (its mean over
+    #: the fitted answers), so such an entry is neither helped nor hurt by it.
+    #: Slack in `flag_excess`: an answer counts against it once its mean closeness to the
+    #: misconceptions comes within this much of its closeness to the model answer.
+    flag_excess_margin: float = 0.1
+    flag_excess_neutral: float = 0.15
+    #: Rubric levels (weighted sum of the terms) at the Lean and Strong boundaries (fitted for
+    #: verdict agreement); they map to `lean_at` and `strong_at` on the 0-100 scale.
+    rubric_lean_level: float = 0.90
+    rubric_strong_level: float = 1.27
+    #: Points the delivery, timing and structure scores take off at 0 (none at 1): fillers,
+    #: running long and a shapeless answer cost something, but the labels say what an answer
+    #: says decides the verdict (a strong answer full of fillers is still strong).
+    points_delivery: float = 3.0
+    points_timing: float = 5.0
+    points_structure: float = 5.0
     strong_at: float = 70.0
     lean_at: float = 50.0
 
@@ -95,16 +124,15 @@ class ScoreOptions:
         for f in fields(self):
             v = getattr(self, f.name)
             values = v if isinstance(v, tuple) else (v,)
-            if any(not isinstance(x, (int, float)) or x < 0 for x in values):
+            if any(not isinstance(x, (int, float)) or (x < 0 and f.name not in _SIGNED)
+                   for x in values):
                 bad.append(f"{f.name} must be a non-negative number")
         if not self.semantic_low < self.semantic_high:
             bad.append("semantic_low must be below semantic_high")
         if not self.lean_at < self.strong_at <= 100:
             bad.append("lean_at < strong_at <= 100 is required")
-        weights = (self.weight_coverage + self.weight_structure + self.weight_delivery
-                   + self.weight_timing)
-        if abs(weights - 1.0) > 1e-6:
-            bad.append(f"the four weights must sum to 1 (they sum to {weights:.3f})")
+        if not self.rubric_lean_level < self.rubric_strong_level:
+            bad.append("rubric_lean_level must be below rubric_strong_level")
         if bad:
             raise CoachError("invalid scoring options: " + "; ".join(bad))
 

@@ -50,7 +50,7 @@ def render_report(report: Report, question: Question) -> str:
         "",
         f"Delivery {d.score * 100:3.0f}  {len(d.fillers)} fillers ({d.filler_per_minute:.1f}/min, "
         f"{d.filler_share * 100:.1f}% of words), {len(d.repetitions)} repeats, "
-        f"{len(d.hedges)} hedges",
+        f"{len(d.hedges)} hedges, {len(d.absolutes)} sweeping words",
     ]
     if d.fillers and not t.estimated:
         out.append(_wrap("fillers at " + ", ".join(f"{mmss(f.start)} {f.text}"
@@ -70,8 +70,12 @@ def render_report(report: Report, question: Question) -> str:
         out.append(f"  first word at {mmss(t.first_word_s or 0)}, first core idea at "
                    f"{first_core}, pace {t.wpm_min:.0f}-{t.wpm_max:.0f} wpm over "
                    f"20 s windows")
-    if report.gates:
-        out += ["", "Held back because it " + "; ".join(g.reason for g in report.gates) + "."]
+    held = [g.reason for g in report.gates if g.cap < 100]
+    weighed = [g.reason for g in report.gates if g.cap >= 100]
+    if held:
+        out += ["", "Held back because it " + "; ".join(held) + "."]
+    if weighed:
+        out += ["", "Weighed against it: it " + "; ".join(weighed) + "."]
     if report.tips:
         out += ["", "What to fix next:"]
         out += [_wrap(f"{i}. {tip}") for i, tip in enumerate(report.tips, 1)]

@@ -1,6 +1,7 @@
 """Overall score, Strong / Lean / No Hire, and the tips an interviewer would give.
 
-The overall score is a weighted sum of the four parts, then the rubric gates the seeds apply:
+The overall score is the rubric level (coach/score/rubric.py) on a 0-100 scale, then the gates
+the seeds apply:
 an answer that states a misconception, is a bare list of terms, misses most core ideas, or
 answers a different question is not a hire however fluent it is; a Strong needs most core ideas.
 """
@@ -14,6 +15,7 @@ from coach.bank.model import Question
 from coach.score.coverage import CoverageResult
 from coach.score.delivery import DeliveryResult
 from coach.score.options import ScoreOptions
+from coach.score.rubric import Term, level_to_score, rubric_terms, rubric_values
 from coach.score.structure import StructureResult
 from coach.score.timing import TimingResult
 
@@ -39,28 +41,44 @@ def mmss(seconds: float) -> str:
     return f"{s // 60}:{s % 60:02d}"
 
 
-def overall_score(cov: CoverageResult, st: StructureResult, de: DeliveryResult,
-                  ti: TimingResult, o: ScoreOptions) -> tuple[float, tuple[Gate, ...]]:
-    raw = 100.0 * (o.weight_coverage * cov.score + o.weight_structure * st.score
-                   + o.weight_delivery * de.score + o.weight_timing * ti.score)
-    raw -= o.red_flag_penalty * len(cov.red_flags)
-    if not cov.red_flags and cov.flag_similarity > o.flag_soft_from:
-        span = max(1e-6, o.red_flag_similarity - o.flag_soft_from)
-        raw -= o.flag_soft_penalty * min(1.0, (cov.flag_similarity - o.flag_soft_from) / span)
+def gates_for(cov: CoverageResult, st: StructureResult, o: ScoreOptions) -> tuple[Gate, ...]:
+    """The seeds' rules the answer fails. A misconception said in so many words, an answer to
+    another question, or a bare list of terms holds the score below Lean however fluent the
+    rest is. The others (a misconception that only sounds alike, missing core ideas) weigh in
+    the rubric instead (its `gated` term), since MiniLM cannot tell a claim from its reverse:
+    as hard caps they cost validity (bench/fit.py)."""
     below_lean = o.lean_at - 1
     gates = []
-    if cov.red_flags:
+    if any(f.how == "cue" for f in cov.red_flags):
         gates.append(Gate("states a misconception", below_lean))
-    if cov.relevance < o.relevance_floor:
+    elif cov.red_flags:
+        gates.append(Gate("sounds like a misconception", 100.0))
+    # Off topic: far from the model answer as a whole, or fairly far and not one sentence
+    # that restates any of it (MiniLM puts any two ML answers near 0.5).
+    if cov.relevance < o.relevance_floor or (cov.precision == 0
+                                             and cov.relevance < o.relevance_unrestated):
         gates.append(Gate("answers a different question", below_lean - 10))
     if st.list_like:
         gates.append(Gate("lists terms without explaining them", below_lean))
     if cov.core_score < 0.35:
-        gates.append(Gate("misses most of the core ideas", below_lean))
+        gates.append(Gate("misses most of the core ideas", 100.0))
     elif cov.core_score < 0.6:
-        gates.append(Gate("misses some core ideas", o.strong_at - 1))
+        gates.append(Gate("misses some core ideas", 100.0))
+    return tuple(gates)
+
+
+def overall_score(cov: CoverageResult, st: StructureResult, de: DeliveryResult,
+                  ti: TimingResult, o: ScoreOptions
+                  ) -> tuple[float, tuple[Gate, ...], tuple[Term, ...]]:
+    """The rubric level on the 0-100 scale, less what delivery, timing and structure cost,
+    held under the cap of any rule the answer fails."""
+    gates = gates_for(cov, st, o)
+    terms = rubric_terms(rubric_values(cov, st, de, bool(gates), o), o)
+    raw = level_to_score(sum(t.contribution for t in terms), o)
+    raw -= (o.points_delivery * (1.0 - de.score) + o.points_timing * (1.0 - ti.score)
+            + o.points_structure * (1.0 - st.score))
     cap = min([g.cap for g in gates], default=100.0)
-    return round(max(0.0, min(raw, cap)), 1), tuple(gates)
+    return round(max(0.0, min(raw, cap, 100.0)), 1), gates, terms
 
 
 def verdict_for(overall: float, o: ScoreOptions) -> Verdict:
@@ -138,6 +156,11 @@ def tips_for(question: Question, cov: CoverageResult, st: StructureResult, de: D
         tips.append((50 + min(20, de.filler_per_minute), f"{len(de.fillers)} fillers "
                      f"({de.filler_per_minute:.0f} a minute), mostly \"{top}\": when you need "
                      "time, pause silently instead."))
+    if de.absolutes_per_100_words >= 1.5 and "limitation" in st.missing and de.absolutes:
+        first = de.absolutes[0]
+        at = "" if ti.estimated else f" at {mmss(first.start)}"
+        tips.append((52, f"You said \"{first.text}\"{at} and never said where your claims stop "
+                         "holding: name the case where it fails, the way a strong answer does."))
     if de.hesitation_pauses >= 2:
         tips.append((45, f"{de.hesitation_pauses} long pauses fell mid-sentence, which sounds "
                          "unsure: pause between sentences instead."))
