@@ -6,6 +6,7 @@ import textwrap
 
 from coach.bank.model import Question
 from coach.score.engine import Report
+from coach.score.rubric import AGAINST
 from coach.score.verdict import mmss
 
 
@@ -71,11 +72,14 @@ def render_report(report: Report, question: Question) -> str:
                    f"{first_core}, pace {t.wpm_min:.0f}-{t.wpm_max:.0f} wpm over "
                    f"20 s windows")
     held = [g.reason for g in report.gates if g.cap < 100]
-    weighed = [g.reason for g in report.gates if g.cap >= 100]
+    weighed = ["it " + g.reason for g in report.gates if g.cap >= 100]
     if held:
         out += ["", "Held back because it " + "; ".join(held) + "."]
+    against = [AGAINST[t.name] for t in sorted(report.rubric, key=lambda t: t.contribution)
+               if t.contribution <= -0.2 and t.name in AGAINST and t.name != "gated"]
+    weighed += [a for a in against if a not in weighed]
     if weighed:
-        out += ["", "Weighed against it: it " + "; ".join(weighed) + "."]
+        out += ["", _wrap("Weighed against it: " + "; ".join(weighed) + ".", "")]
     if report.tips:
         out += ["", "What to fix next:"]
         out += [_wrap(f"{i}. {tip}") for i, tip in enumerate(report.tips, 1)]

@@ -38,8 +38,19 @@ TERMS: tuple[tuple[str, int, str], ...] = (
     ("gated", -1, "a rubric rule failed: misconception, other question, list of terms, or "
                   "core ideas missing (1) or none (0)"),
     ("list_like", -1, "a list of terms with no connecting explanation (1) or not (0)"),
-    ("absolutes", -1, "sweeping words (always, never, eliminates...) per 100 words"),
+    ("absolutes", -1, "sweeping words (always, never, eliminates...) per 100 words, capped"),
 )
+
+
+#: How each term reads in a report when it holds the answer back.
+AGAINST = {
+    "flag_excess": "it sounds closer to the misconceptions than to the model answer",
+    "cue_flags": "it states a misconception",
+    "semantic_flags": "a sentence sounds like a misconception",
+    "gated": "a rubric rule failed",
+    "list_like": "it lists terms without explaining them",
+    "absolutes": "sweeping claims (always, never, eliminates) with nothing on where they stop",
+}
 
 
 @dataclass(frozen=True)
@@ -68,7 +79,8 @@ def rubric_values(cov: CoverageResult, st: StructureResult, de: DeliveryResult,
         "semantic_flags": float(sum(1 for f in cov.red_flags if f.how != "cue")),
         "gated": float(gated),
         "list_like": float(st.list_like),
-        "absolutes": de.absolutes_per_100_words,
+        # capped: in a 40-word answer one "always" is 2.5 per 100 words
+        "absolutes": min(de.absolutes_per_100_words, o.absolutes_cap),
     }
 
 
