@@ -44,12 +44,12 @@ class Rows:
     questions: np.ndarray
     fixed: np.ndarray  # points taken off for delivery, timing and structure
     caps: np.ndarray
-    resemblance: list[float | None]
+    flag_excess: list[float | None]  # None where the entry lists no misconception
 
 
 def collect(o: ScoreOptions) -> Rows:
     bank, emb = load_bank(), default_embedder()
-    vals, labels, sets, qids, fixed, caps, res = [], [], [], [], [], [], []
+    vals, labels, sets, qids, fixed, caps, excess = [], [], [], [], [], [], []
     for name in ("calibration", "heldout", "heldout2"):
         for a in load_answers(name):
             r: Report = score_answer(from_text(a["text"]), bank.get(a["question_id"]), emb, o)
@@ -62,10 +62,10 @@ def collect(o: ScoreOptions) -> Rows:
                          + o.points_timing * (1 - r.timing.score)
                          + o.points_structure * (1 - r.structure.score))
             caps.append(min([g.cap for g in r.gates], default=100.0))
-            res.append(None if r.coverage.flag_resemblance is None else by_name["flag_excess"])
+            excess.append(None if r.coverage.flag_resemblance is None else by_name["flag_excess"])
     emb.save()
     return Rows(np.array(vals), np.array(labels), np.array(sets), np.array(qids),
-                np.array(fixed), np.array(caps), res)
+                np.array(fixed), np.array(caps), excess)
 
 
 def fit_weights(x: np.ndarray, y: np.ndarray, alpha: float = ALPHA) -> np.ndarray:
@@ -92,8 +92,7 @@ def verdicts(score: np.ndarray, o: ScoreOptions) -> np.ndarray:
     return np.where(score >= o.strong_at, 2, np.where(score >= o.lean_at, 1, 0))
 
 
-def fit_boundaries(level: np.ndarray, rows: Rows, mask: np.ndarray,
-                   o: ScoreOptions) -> tuple[float, float]:
+def fit_boundaries(level: np.ndarray, rows: Rows, mask: np.ndarray) -> tuple[float, float]:
     """Each boundary on its own, as a yes/no cut of the level (at least Lean? Strong?) that
     maximises balanced accuracy: robust to how many answers of each label a set happens to
     have. The gates and the fixed points apply on top, as rules, not fitted."""
@@ -130,8 +129,8 @@ def main() -> None:
     fit = np.isin(rows.sets, FIT_ON)
     w = fit_weights(rows.values[fit], rows.labels[fit])
     level = rows.values @ w
-    lean, strong = fit_boundaries(level, rows, fit, o)
-    known = [r for r, f in zip(rows.resemblance, fit, strict=True) if f and r is not None]
+    lean, strong = fit_boundaries(level, rows, fit)
+    known = [e for e, f in zip(rows.flag_excess, fit, strict=True) if f and e is not None]
     print("# fitted on", " + ".join(FIT_ON), f"({int(fit.sum())} answers)")
     for (name, _, _), weight in zip(TERMS, w, strict=True):
         print(f"rubric_{name}: float = {weight:.3f}")
@@ -146,7 +145,7 @@ def main() -> None:
             train = fit & ~held
             wk = fit_weights(rows.values[train], rows.labels[train])
             lk = rows.values @ wk
-            a, b = fit_boundaries(lk, rows, train, o)
+            a, b = fit_boundaries(lk, rows, train)
             pred[held] = overall(lk, a, b, rows, o)[held]
         m = fit
         v = verdicts(pred, o)

@@ -50,7 +50,7 @@ class Report:
             "verdict": self.verdict.value,
             "overall": self.overall,
             "gates": [g.reason for g in self.gates],
-            "held_back": [g.reason for g in self.gates if g.cap < 100],
+            "held_back": [g.reason for g in self.gates if g.holds_back],
             "rubric": [{"term": t.name, "value": t.value, "weight": round(t.weight, 4),
                         "contribution": t.contribution} for t in self.rubric],
             "coverage": {

@@ -100,14 +100,14 @@ class ScoreOptions:
     rubric_gated: float = 0.218
     rubric_list_like: float = 0.835
     rubric_absolutes: float = 0.135
-    #: What `flag_excess` counts as for an entry that lists no misconception (its mean over
-    #: the fitted answers), so such an entry is neither helped nor hurt by it.
     #: Slack in `flag_excess`: an answer counts against it once its mean closeness to the
     #: misconceptions comes within this much of its closeness to the model answer.
     flag_excess_margin: float = 0.1
+    #: What `flag_excess` counts as for an entry that lists no misconception (its mean over
+    #: the fitted answers), so such an entry is neither helped nor hurt by it.
+    flag_excess_neutral: float = 0.15
     #: Sweeping words per 100 words beyond which the `absolutes` term stops growing.
     absolutes_cap: float = 2.0
-    flag_excess_neutral: float = 0.15
     #: Rubric levels (weighted sum of the terms) at the Lean and Strong boundaries (fitted for
     #: verdict agreement); they map to `lean_at` and `strong_at` on the 0-100 scale.
     rubric_lean_level: float = 0.91

@@ -71,13 +71,12 @@ def render_report(report: Report, question: Question) -> str:
         out.append(f"  first word at {mmss(t.first_word_s or 0)}, first core idea at "
                    f"{first_core}, pace {t.wpm_min:.0f}-{t.wpm_max:.0f} wpm over "
                    f"20 s windows")
-    held = [g.reason for g in report.gates if g.cap < 100]
-    weighed = ["it " + g.reason for g in report.gates if g.cap >= 100]
+    held = [g.reason for g in report.gates if g.holds_back]
     if held:
         out += ["", "Held back because it " + "; ".join(held) + "."]
-    against = [AGAINST[t.name] for t in sorted(report.rubric, key=lambda t: t.contribution)
-               if t.contribution <= -0.2 and t.name in AGAINST and t.name != "gated"]
-    weighed += [a for a in against if a not in weighed]
+    weighed = ["it " + g.reason for g in report.gates if not g.holds_back]
+    weighed += [AGAINST[t.name] for t in sorted(report.rubric, key=lambda t: t.contribution)
+                if t.contribution <= -0.2 and t.name in AGAINST]
     if weighed:
         out += ["", _wrap("Weighed against it: " + "; ".join(weighed) + ".", "")]
     if report.tips:

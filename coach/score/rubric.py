@@ -42,13 +42,10 @@ TERMS: tuple[tuple[str, int, str], ...] = (
 )
 
 
-#: How each term reads in a report when it holds the answer back.
+#: How a term reads in a report when it holds the answer back. Only the terms no gate already
+#: names (misconceptions, lists of terms and missing core ideas are reported as gates).
 AGAINST = {
     "flag_excess": "it sounds closer to the misconceptions than to the model answer",
-    "cue_flags": "it states a misconception",
-    "semantic_flags": "a sentence sounds like a misconception",
-    "gated": "a rubric rule failed",
-    "list_like": "it lists terms without explaining them",
     "absolutes": "sweeping claims (always, never, eliminates) with nothing on where they stop",
 }
 

@@ -1,9 +1,10 @@
 """Overall score, Strong / Lean / No Hire, and the tips an interviewer would give.
 
-The overall score is the rubric level (coach/score/rubric.py) on a 0-100 scale, then the gates
-the seeds apply:
-an answer that states a misconception, is a bare list of terms, misses most core ideas, or
-answers a different question is not a hire however fluent it is; a Strong needs most core ideas.
+The overall score is the rubric level (coach/score/rubric.py) on a 0-100 scale, less what
+delivery, timing and structure cost, then the gates the seeds apply: an answer that states a
+misconception in so many words, answers a different question or is a bare list of terms is not
+a hire however fluent it is. The other rules (a misconception by likeness only, missing core
+ideas) weigh in through the rubric.
 """
 
 from __future__ import annotations
@@ -33,7 +34,11 @@ class Verdict(str, Enum):
 @dataclass(frozen=True)
 class Gate:
     reason: str
-    cap: float
+    cap: float  # 100: the rule weighs in the rubric but does not cap the score
+
+    @property
+    def holds_back(self) -> bool:
+        return self.cap < 100
 
 
 def mmss(seconds: float) -> str:
