@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from coach.bank.model import Archetype, Concept, Difficulty, Mode, Question, RedFlag, Weight
-from coach.score.coverage import score_coverage
+from coach.score.coverage import score_coverage, states_cue, stem
 from coach.score.delivery import score_delivery
 from coach.score.engine import score_answer
 from coach.score.options import ScoreOptions
@@ -103,6 +103,34 @@ def test_naming_without_explaining_earns_partial_credit() -> None:
 )
 def test_red_flag_cues_respect_negation(text: str, flagged: bool) -> None:
     assert bool(coverage(text).red_flags) is flagged
+
+
+@pytest.mark.parametrize(
+    ("sentence", "cue", "said"),
+    [
+        # inflections and up to CUE_GAP words between the cue's words
+        ("Accumulation makes training run noticeably faster.", "makes training faster", True),
+        ("The query heads all share one key.", "query head shares one key", True),
+        ("Several query heads are trained to share a key.", "query head train share", True),
+        ("It makes training much, much faster.", "makes training faster", False),  # clause
+        ("It makes training a lot faster.", "makes training faster", True),
+        ("It makes training not faster.", "makes training faster", False),  # negation between
+        ("It makes the whole big training run faster.", "makes training faster", False),  # gap 3
+        # a cue of one or two words is said exactly
+        ("The results are the same as before.", "same thing", False),
+        ("It is the same thing.", "same thing", True),
+        ("It is the same old thing.", "same thing", False),
+    ],
+)
+def test_long_cues_match_inflections_and_small_gaps(sentence: str, cue: str,
+                                                    said: bool) -> None:
+    assert states_cue(sentence, cue) is said
+
+
+def test_stems_join_inflections() -> None:
+    assert {stem(w) for w in ("train", "trains", "trained", "training")} == {"train"}
+    assert {stem(w) for w in ("bias", "biases")} == {"bias"}
+    assert stem("queries") == stem("query")
 
 
 def test_squashing_keeps_words() -> None:

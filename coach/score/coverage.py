@@ -261,37 +261,90 @@ def _negated(tokens: Sequence[str]) -> bool:
 _CLAUSE = re.compile(r"[,;:()\u2013\u2014]|\s-\s|\bbut\b", re.IGNORECASE)
 
 
+#: Words that may come between two words of a misconception's cue: "makes training run
+#: noticeably faster" says "makes training faster".
+CUE_GAP = 2
+
+
+@lru_cache(maxsize=8192)
+def stem(token: str) -> str:
+    """A light stem, so a cue matches its inflections: "makes"/"making"/"made" are not all
+    caught, but "heads"/"head", "trains"/"trained"/"training"/"train" are."""
+    t = token[:-2] if token.endswith("'s") else token
+    if len(t) > 4 and t.endswith("ies"):
+        t = t[:-3] + "y"
+    elif len(t) > 4 and t.endswith(("sses", "ses", "xes", "ches", "shes")):
+        t = t[:-2]
+    elif len(t) > 3 and t.endswith("s") and not t.endswith(("ss", "us", "is", "as")):
+        t = t[:-1]
+    for suffix in ("ing", "ed"):
+        if t.endswith(suffix) and len(t) - len(suffix) >= 2:
+            t = t[: -len(suffix)]
+            break
+    return t[:-1] if len(t) > 2 and t.endswith("e") else t
+
+
 def states_cue(sentence: str, cue: str) -> bool:
     """Does this sentence say the cue phrase, not negated by the 4 words before it?
 
-    A negation reaches back only within its clause: in "It can't; more context always helps"
-    or "not slow, but it always helps" the cue is asserted.
+    A cue of three words or more matches its words in order, inflections allowed, with at
+    most ``CUE_GAP`` other words between two of them (none a negation), inside one clause; a
+    shorter one, which would match too much that way, only as said. A negation reaches back
+    only within its clause: in "It can't; more context always helps" or "not slow, but it
+    always helps" the cue is asserted.
     """
     c = _cue_tokens(cue)
-    if not c or _negated(c):
+    if not c or _negated(norm_tokens(cue)):
         return False
-    tokens, clause_start = _clause_tokens(sentence)
-    return any(tokens[i : i + len(c)] == c
-               and not _negated(tokens[max(clause_start[i], i - 4) : i])
-               for i in range(len(tokens) - len(c) + 1))
+    tokens, stems, clause_start, present = _clause_tokens(sentence)
+    if c[0] not in present:  # the common case, decided without a scan
+        return False
+    if len(c) < 3:  # a short cue is said exactly ("same thing", not "same ... thing")
+        c, stems, gap = tuple(norm_tokens(cue)), tokens, 0
+    else:
+        gap = CUE_GAP
+    for i, s in enumerate(stems):
+        if s != c[0] or _negated(tokens[max(clause_start[i], i - 4) : i]):
+            continue
+        at, ok = i, True
+        for want in c[1:]:
+            window = range(at + 1, min(len(stems), at + 2 + gap))
+            window = range(window.start, min(window.stop, _clause_end(clause_start, i)))
+            nxt = next((j for j in window if stems[j] == want), None)
+            if nxt is None or _negated(tokens[at + 1 : nxt]):
+                ok = False
+                break
+            at = nxt
+        if ok:
+            return True
+    return False
+
+
+def _clause_end(clause_start: Sequence[int], i: int) -> int:
+    """One past the last token of token i's clause."""
+    return next((j for j in range(i + 1, len(clause_start))
+                 if clause_start[j] != clause_start[i]), len(clause_start))
 
 
 @lru_cache(maxsize=4096)
 def _cue_tokens(cue: str) -> tuple[str, ...]:
-    return tuple(norm_tokens(cue))
+    return tuple(stem(t) for t in norm_tokens(cue))
 
 
-@lru_cache(maxsize=1024)
-def _clause_tokens(sentence: str) -> tuple[tuple[str, ...], tuple[int, ...]]:
-    """A sentence's tokens, each with the index where its clause starts (every cue of every
-    misconception is checked against the same sentences: tokenise them once)."""
+@lru_cache(maxsize=8192)
+def _clause_tokens(sentence: str
+                   ) -> tuple[tuple[str, ...], tuple[str, ...], tuple[int, ...], frozenset[str]]:
+    """A sentence's tokens, their stems, the index where each token's clause starts, and the
+    set of its stems (every cue of every misconception is checked against the same sentences:
+    tokenise them once)."""
     tokens: list[str] = []
     clause_start: list[int] = []
     for clause in _CLAUSE.split(sentence):
         start = len(tokens)
         tokens += norm_tokens(clause)
         clause_start += [start] * (len(tokens) - start)
-    return tuple(tokens), tuple(clause_start)
+    stems = tuple(stem(t) for t in tokens)
+    return tuple(tokens), stems, tuple(clause_start), frozenset(stems)
 
 
 def _red_flags(flags: Sequence[RedFlag], sents: Sequence[Sentence], sent_embs: np.ndarray,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from coach.score.fillers import HESITATIONS, find_fillers
 from coach.score.options import ScoreOptions
@@ -96,13 +97,27 @@ def _matches(token: str, pattern: str) -> bool:
 
 def _phrases(t: Transcript, phrases: tuple[tuple[str, ...], ...]) -> list[Occurrence]:
     flat = [(tok, w) for w in t.words for tok in norm_tokens(w.text)]
+    exact, prefixed = _by_first_word(phrases)
     out = []
-    for i in range(len(flat)):
-        for h in phrases:
+    for i, (tok, _) in enumerate(flat):
+        candidates = exact.get(tok, ()) + tuple(h for h in prefixed if _matches(tok, h[0]))
+        for h in candidates:
             got = flat[i : i + len(h)]
             if len(got) == len(h) and all(_matches(x, p) for (x, _), p in zip(got, h, strict=True)):
                 out.append(Occurrence(" ".join(x for x, _ in got), got[0][1].start, got[-1][1].end))
     return out
+
+
+@lru_cache(maxsize=8)
+def _by_first_word(phrases: tuple[tuple[str, ...], ...]
+                   ) -> tuple[dict[str, tuple[tuple[str, ...], ...]], tuple[tuple[str, ...], ...]]:
+    """The phrases keyed by their first word (those starting with a "word*" prefix apart), so
+    each word of an answer is checked only against the phrases that can start there."""
+    exact: dict[str, tuple[tuple[str, ...], ...]] = {}
+    for h in phrases:
+        if not h[0].endswith("*"):
+            exact[h[0]] = (*exact.get(h[0], ()), h)
+    return exact, tuple(h for h in phrases if h[0].endswith("*"))
 
 
 def _hedges(t: Transcript) -> list[Occurrence]:

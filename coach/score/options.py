@@ -88,30 +88,30 @@ class ScoreOptions:
     #: Fitted weights of the rubric's terms (bench/fit.py, 2026-11-23, on the calibration and
     #: first held-out answers; ridge, each weight held to its term's direction). Magnitudes:
     #: the direction of each term is in rubric.TERMS.
-    rubric_model_recall: float = 0.843
-    rubric_concept_similarity: float = 0.541
-    rubric_core: float = 0.526
-    rubric_relevance: float = 0.486
-    rubric_precision: float = 0.075
-    rubric_tradeoff_or_limit: float = 0.097
-    rubric_flag_excess: float = 2.582
-    rubric_cue_flags: float = 0.756
-    rubric_semantic_flags: float = 0.130
-    rubric_gated: float = 0.218
-    rubric_list_like: float = 0.835
-    rubric_absolutes: float = 0.135
+    rubric_model_recall: float = 0.521
+    rubric_concept_similarity: float = 0.719
+    rubric_core: float = 0.581
+    rubric_relevance: float = 0.694
+    rubric_precision: float = 0.086
+    rubric_tradeoff_or_limit: float = 0.082
+    rubric_flag_excess: float = 2.596
+    rubric_cue_flags: float = 0.563
+    rubric_semantic_flags: float = 0.180
+    rubric_gated: float = 0.169
+    rubric_list_like: float = 0.808
+    rubric_absolutes: float = 0.116
     #: Slack in `flag_excess`: an answer counts against it once its mean closeness to the
     #: misconceptions comes within this much of its closeness to the model answer.
     flag_excess_margin: float = 0.1
     #: What `flag_excess` counts as for an entry that lists no misconception (its mean over
     #: the fitted answers), so such an entry is neither helped nor hurt by it.
-    flag_excess_neutral: float = 0.15
+    flag_excess_neutral: float = 0.13
     #: Sweeping words per 100 words beyond which the `absolutes` term stops growing.
     absolutes_cap: float = 2.0
     #: Rubric levels (weighted sum of the terms) at the Lean and Strong boundaries (fitted for
     #: verdict agreement); they map to `lean_at` and `strong_at` on the 0-100 scale.
-    rubric_lean_level: float = 0.91
-    rubric_strong_level: float = 1.30
+    rubric_lean_level: float = 1.10
+    rubric_strong_level: float = 1.43
     #: Points the delivery, timing and structure scores take off at 0 (none at 1): fillers,
     #: running long and a shapeless answer cost something, but the labels say what an answer
     #: says decides the verdict (a strong answer full of fillers is still strong).
