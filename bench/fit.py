@@ -31,6 +31,7 @@ from coach.score.engine import Report, score_answer  # noqa: E402
 from coach.score.options import ScoreOptions  # noqa: E402
 from coach.score.rubric import TERMS, level_to_score  # noqa: E402
 from coach.score.text import from_text  # noqa: E402
+from coach.score.verdict import cap_of, points_off  # noqa: E402
 
 FIT_ON = ("calibration", "heldout")
 ALPHA = 3.0  # ridge penalty on the standardised terms
@@ -58,10 +59,8 @@ def collect(o: ScoreOptions) -> Rows:
             labels.append(LEVEL[a["label"]])
             sets.append(name)
             qids.append(a["question_id"])
-            fixed.append(o.points_delivery * (1 - r.delivery.score)
-                         + o.points_timing * (1 - r.timing.score)
-                         + o.points_structure * (1 - r.structure.score))
-            caps.append(min([g.cap for g in r.gates], default=100.0))
+            fixed.append(points_off(r.structure, r.delivery, r.timing, o))
+            caps.append(cap_of(r.gates))
             excess.append(None if r.coverage.flag_resemblance is None else by_name["flag_excess"])
     emb.save()
     return Rows(np.array(vals), np.array(labels), np.array(sets), np.array(qids),

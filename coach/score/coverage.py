@@ -293,29 +293,25 @@ def states_cue(sentence: str, cue: str) -> bool:
     only within its clause: in "It can't; more context always helps" or "not slow, but it
     always helps" the cue is asserted.
     """
-    c = _cue_tokens(cue)
-    if not c or _negated(norm_tokens(cue)):
+    c = _cue(cue)
+    if c is None:
         return False
     tokens, stems, clause_start, present = _clause_tokens(sentence)
-    if c[0] not in present:  # the common case, decided without a scan
+    if c.stems[0] not in present:  # the common case, decided without a scan
         return False
-    if len(c) < 3:  # a short cue is said exactly ("same thing", not "same ... thing")
-        c, stems, gap = tuple(norm_tokens(cue)), tokens, 0
-    else:
-        gap = CUE_GAP
-    for i, s in enumerate(stems):
-        if s != c[0] or _negated(tokens[max(clause_start[i], i - 4) : i]):
+    # a short cue is said exactly ("same thing", not "same ... thing")
+    want, seen, gap = (c.stems, stems, CUE_GAP) if len(c.words) >= 3 else (c.words, tokens, 0)
+    for i, s in enumerate(seen):
+        if s != want[0] or _negated(tokens[max(clause_start[i], i - 4) : i]):
             continue
-        at, ok = i, True
-        for want in c[1:]:
-            window = range(at + 1, min(len(stems), at + 2 + gap))
-            window = range(window.start, min(window.stop, _clause_end(clause_start, i)))
-            nxt = next((j for j in window if stems[j] == want), None)
+        end = _clause_end(clause_start, i)
+        at = i
+        for w in want[1:]:
+            nxt = next((j for j in range(at + 1, min(end, at + 2 + gap)) if seen[j] == w), None)
             if nxt is None or _negated(tokens[at + 1 : nxt]):
-                ok = False
                 break
             at = nxt
-        if ok:
+        else:
             return True
     return False
 
@@ -326,9 +322,20 @@ def _clause_end(clause_start: Sequence[int], i: int) -> int:
                  if clause_start[j] != clause_start[i]), len(clause_start))
 
 
-@lru_cache(maxsize=4096)
-def _cue_tokens(cue: str) -> tuple[str, ...]:
-    return tuple(stem(t) for t in norm_tokens(cue))
+@dataclass(frozen=True)
+class _Cue:
+    words: tuple[str, ...]
+    stems: tuple[str, ...]
+
+
+@lru_cache(maxsize=8192)
+def _cue(cue: str) -> _Cue | None:
+    """The cue's words and their stems, tokenised once; None for a cue that can never fire
+    (empty, or holding a negation)."""
+    words = tuple(norm_tokens(cue))
+    if not words or _negated(words):
+        return None
+    return _Cue(words, tuple(stem(t) for t in words))
 
 
 @lru_cache(maxsize=8192)

@@ -79,11 +79,20 @@ def overall_score(cov: CoverageResult, st: StructureResult, de: DeliveryResult,
     held under the cap of any rule the answer fails."""
     gates = gates_for(cov, st, o)
     terms = rubric_terms(rubric_values(cov, st, de, bool(gates), o), o)
-    raw = level_to_score(sum(t.contribution for t in terms), o)
-    raw -= (o.points_delivery * (1.0 - de.score) + o.points_timing * (1.0 - ti.score)
+    raw = level_to_score(sum(t.contribution for t in terms), o) - points_off(st, de, ti, o)
+    return round(max(0.0, min(raw, cap_of(gates), 100.0)), 1), gates, terms
+
+
+def points_off(st: StructureResult, de: DeliveryResult, ti: TimingResult,
+               o: ScoreOptions) -> float:
+    """What delivery, timing and structure take off the rubric's score (none at a score of 1)."""
+    return (o.points_delivery * (1.0 - de.score) + o.points_timing * (1.0 - ti.score)
             + o.points_structure * (1.0 - st.score))
-    cap = min([g.cap for g in gates], default=100.0)
-    return round(max(0.0, min(raw, cap, 100.0)), 1), gates, terms
+
+
+def cap_of(gates: tuple[Gate, ...]) -> float:
+    """The lowest cap among the rules the answer fails (100: none holds it back)."""
+    return min([g.cap for g in gates], default=100.0)
 
 
 def verdict_for(overall: float, o: ScoreOptions) -> Verdict:
